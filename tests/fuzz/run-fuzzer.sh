@@ -1,0 +1,12 @@
+#!/bin/sh
+# run-fuzzer.sh TARGET SCRATCH_CORPUS SEED_CORPUS SECONDS
+# Runs a libFuzzer target for a bounded time; any crash fails the test and
+# its input is left in the build folder as crash-* for replaying.
+set -eu
+target=$1 scratch=$2 seeds=$3 seconds=$4
+mkdir -p "$scratch"
+cd "$(dirname "$scratch")"
+if [ -n "$seeds" ] && [ -d "$seeds" ]; then
+    exec "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "$scratch" "$seeds"
+fi
+exec "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "$scratch"

@@ -1,0 +1,314 @@
+/* px-window.c: the main window: join page and call page
+ *
+ * The window owns the meeting actions (win.join, win.leave, win.microphone,
+ * win.camera) so that buttons, shortcuts and assistive technologies go
+ * through one path. Settings remember the last join and the window size.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "px-window.h"
+#include "px-ui-resources.h"
+
+struct _PxWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  GSettings *settings;
+  PxJoinTarget *joined_target;
+
+  GtkStack *pages;
+  PxJoinPage *join_page;
+  PxCallPage *call_page;
+  AdwWindowTitle *call_title;
+};
+
+G_DEFINE_FINAL_TYPE (PxWindow, px_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  PROP_PAGE_NAME,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+px_window_update_call_actions (PxWindow *self)
+{
+  gboolean in_call = self->joined_target != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join", !in_call);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave", in_call);
+}
+
+static void
+px_window_set_page (PxWindow   *self,
+                    const char *name)
+{
+  gtk_stack_set_visible_child_name (self->pages, name);
+  px_window_update_call_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_NAME]);
+}
+
+static void
+px_window_join_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  PxWindow *self = PX_WINDOW (widget);
+  g_autoptr(PxJoinTarget) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *subtitle = NULL;
+
+  target = px_join_page_build_target (self->join_page, &error);
+  if (target == NULL)
+    {
+      g_debug ("Not joining: %s", error->message);
+      return;
+    }
+
+  g_settings_set_string (self->settings, "last-server", px_join_target_get_server_url (target));
+  g_settings_set_string (self->settings, "last-room", px_join_target_get_room (target));
+  g_settings_set_string (self->settings, "display-name", px_join_target_get_display_name (target));
+
+  g_set_object (&self->joined_target, target);
+
+  adw_window_title_set_title (self->call_title, px_join_target_get_room (target));
+  if (px_join_target_is_embedded (target))
+    subtitle = g_strdup (_("On this computer"));
+  else
+    subtitle = g_strdup (px_join_target_get_server_url (target));
+  adw_window_title_set_subtitle (self->call_title, subtitle);
+
+  px_call_page_set_participants (self->call_page, 0);
+  px_window_set_page (self, "call");
+}
+
+static void
+px_window_leave_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  PxWindow *self = PX_WINDOW (widget);
+
+  g_clear_object (&self->joined_target);
+  px_window_set_page (self, "join");
+}
+
+static void
+px_window_restore_size (PxWindow *self)
+{
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static gboolean
+px_window_close_request (GtkWindow *window)
+{
+  PxWindow *self = PX_WINDOW (window);
+  int width;
+  int height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_delay (self->settings);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+  g_settings_apply (self->settings);
+
+  return GTK_WINDOW_CLASS (px_window_parent_class)->close_request (window);
+}
+
+static void
+px_window_constructed (GObject *object)
+{
+  PxWindow *self = PX_WINDOW (object);
+  g_autoptr(PxJoinTarget) last = NULL;
+  g_autofree char *last_server = NULL;
+  g_autofree char *last_room = NULL;
+  g_autofree char *display_name = NULL;
+  g_autoptr(GAction) microphone = NULL;
+  g_autoptr(GAction) camera = NULL;
+
+  G_OBJECT_CLASS (px_window_parent_class)->constructed (object);
+
+  g_assert (G_IS_SETTINGS (self->settings));
+
+  /* Microphone and camera states are settings actions: what the user chose
+   * in one meeting is how the next one starts. */
+  microphone = g_settings_create_action (self->settings, "microphone");
+  camera = g_settings_create_action (self->settings, "camera");
+  g_action_map_add_action (G_ACTION_MAP (self), microphone);
+  g_action_map_add_action (G_ACTION_MAP (self), camera);
+
+  px_window_restore_size (self);
+
+  last_server = g_settings_get_string (self->settings, "last-server");
+  last_room = g_settings_get_string (self->settings, "last-room");
+  display_name = g_settings_get_string (self->settings, "display-name");
+  if (display_name[0] == '\0')
+    {
+      /* First run: offer the account's real name, as GNOME apps do. */
+      const char *real_name = g_get_real_name ();
+
+      g_free (display_name);
+      display_name = g_strdup (g_strcmp0 (real_name, "Unknown") != 0 ? real_name
+                                                                    : g_get_user_name ());
+    }
+  last = px_join_target_new (last_server, last_room, display_name);
+  px_window_show_join (self, last);
+}
+
+static void
+px_window_dispose (GObject *object)
+{
+  PxWindow *self = PX_WINDOW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), PX_TYPE_WINDOW);
+  g_clear_object (&self->joined_target);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (px_window_parent_class)->dispose (object);
+}
+
+static void
+px_window_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  PxWindow *self = PX_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      g_value_set_object (value, self->settings);
+      break;
+    case PROP_PAGE_NAME:
+      g_value_set_string (value, px_window_get_page_name (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+px_window_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  PxWindow *self = PX_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+px_window_class_init (PxWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = px_window_constructed;
+  object_class->dispose = px_window_dispose;
+  object_class->get_property = px_window_get_property;
+  object_class->set_property = px_window_set_property;
+  window_class->close_request = px_window_close_request;
+
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PAGE_NAME] =
+    g_param_spec_string ("page-name", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (PX_TYPE_JOIN_PAGE);
+  g_type_ensure (PX_TYPE_CALL_PAGE);
+
+  px_ui_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/parallax/Parallax/px-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, pages);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, join_page);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, call_page);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, call_title);
+
+  gtk_widget_class_install_action (widget_class, "win.join", NULL, px_window_join_action);
+  gtk_widget_class_install_action (widget_class, "win.leave", NULL, px_window_leave_action);
+}
+
+static void
+px_window_init (PxWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  px_window_update_call_actions (self);
+}
+
+PxWindow *
+px_window_new (AdwApplication *application,
+               GSettings      *settings)
+{
+  return g_object_new (PX_TYPE_WINDOW,
+                       "application", application,
+                       "settings", settings,
+                       NULL);
+}
+
+/* Shows the join page filled with @target; the user confirms with Join. */
+void
+px_window_show_join (PxWindow     *self,
+                     PxJoinTarget *target)
+{
+  g_return_if_fail (PX_IS_WINDOW (self));
+  g_return_if_fail (PX_IS_JOIN_TARGET (target));
+
+  px_join_page_fill (self->join_page, target);
+  if (self->joined_target == NULL)
+    px_window_set_page (self, "join");
+}
+
+const char *
+px_window_get_page_name (PxWindow *self)
+{
+  g_return_val_if_fail (PX_IS_WINDOW (self), NULL);
+  return gtk_stack_get_visible_child_name (self->pages);
+}
+
+PxJoinPage *
+px_window_get_join_page (PxWindow *self)
+{
+  g_return_val_if_fail (PX_IS_WINDOW (self), NULL);
+  return self->join_page;
+}
+
+PxCallPage *
+px_window_get_call_page (PxWindow *self)
+{
+  g_return_val_if_fail (PX_IS_WINDOW (self), NULL);
+  return self->call_page;
+}
+
+/* The meeting the window is in, or NULL on the join page. */
+PxJoinTarget *
+px_window_get_joined_target (PxWindow *self)
+{
+  g_return_val_if_fail (PX_IS_WINDOW (self), NULL);
+  return self->joined_target;
+}

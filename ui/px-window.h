@@ -1,0 +1,28 @@
+/* px-window.h: the main window: join page and call page
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "net/px-join-target.h"
+#include "px-call-page.h"
+#include "px-join-page.h"
+
+G_BEGIN_DECLS
+
+#define PX_TYPE_WINDOW (px_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (PxWindow, px_window, PX, WINDOW, AdwApplicationWindow)
+
+PxWindow     *px_window_new                  (AdwApplication *application,
+                                              GSettings      *settings);
+void          px_window_show_join            (PxWindow       *self,
+                                              PxJoinTarget   *target);
+const char   *px_window_get_page_name        (PxWindow       *self);
+PxJoinPage   *px_window_get_join_page        (PxWindow       *self);
+PxCallPage   *px_window_get_call_page        (PxWindow       *self);
+PxJoinTarget *px_window_get_joined_target    (PxWindow       *self);
+
+G_END_DECLS
