@@ -18,9 +18,10 @@ DEBIAN_PACKAGES = \
 	pipewire pipewire-bin wireplumber dbus dbus-bin
 # What the tests need on top: a display, fake devices, validators, peers.
 DEBIAN_TEST_PACKAGES = \
-	xvfb xauth gstreamer1.0-tools gstreamer1.0-pipewire \
+	xvfb xauth xserver-xorg-core xserver-xorg-video-dummy x11-xserver-utils \
+	gstreamer1.0-tools gstreamer1.0-pipewire \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
-	desktop-file-utils appstream flatpak-builder \
+	desktop-file-utils appstream flatpak-builder systemd librsvg2-bin \
 	python3 python3-opencv python3-websockets python3-jwt \
 	clang libclang-rt-14-dev
 

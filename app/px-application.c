@@ -239,6 +239,7 @@ px_application_startup (GApplication *application)
   static const char *microphone_accels[] = { "<Control>d", NULL };
   static const char *camera_accels[] = { "<Control>e", NULL };
   static const char *leave_accels[] = { "<Control>w", NULL };
+  static const char *projection_accels[] = { "F5", NULL };
 
   G_APPLICATION_CLASS (px_application_parent_class)->startup (application);
 
@@ -249,6 +250,7 @@ px_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.microphone", microphone_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.camera", camera_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.leave", leave_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.projection", projection_accels);
 }
 
 static void

@@ -16,7 +16,11 @@
 #include <zstd.h>
 
 #include "px-tool.h"
+#include "px-tool-capture.h"
+#include "px-tool-devices.h"
 #include "px-tool-render.h"
+#include "px-tool-reconstruct.h"
+#include "px-tool-rig.h"
 #include "px-tool-stereo.h"
 #include "px-tool-studio.h"
 
@@ -25,8 +29,12 @@ static int px_tool_version (int argc, char **argv);
 static const PxToolCommand commands[] = {
   { "version", N_("Print the versions of Parallax and the libraries it runs on"), px_tool_version },
   { "stereo", N_("Match a rectified stereo pair into a disparity map"), px_tool_stereo },
+  { "reconstruct", N_("Turn a rig's frames into depth maps and point clouds"), px_tool_reconstruct },
+  { "rig", N_("Make a rig file from an OpenCV calibration, or check one"), px_tool_rig },
   { "render", N_("Render a capture to a PNG, life-size for a given screen"), px_tool_render },
   { "studio", N_("Film the synthetic studio: frames with ground truth, or PipeWire cameras"), px_tool_studio },
+  { "devices", N_("List cameras (with their formats), microphones and speakers"), px_tool_devices },
+  { "capture", N_("Capture frames from a camera into PNG files"), px_tool_capture },
 };
 
 static char *

@@ -1,7 +1,7 @@
 /* px-control-bar.c: the buttons of a call
  *
  * The bar only shows and triggers the window's actions (win.microphone,
- * win.camera, win.leave): what a button means lives in the action, so a
+ * win.camera, win.projection, win.leave): what a button means lives in the action, so a
  * shortcut, the bar and an assistive technology all do the same thing.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -19,6 +19,7 @@ struct _PxControlBar
 
   GtkToggleButton *microphone_button;
   GtkToggleButton *camera_button;
+  GtkToggleButton *projection_button;
   GtkButton *leave_button;
 };
 
@@ -98,6 +99,7 @@ px_control_bar_class_init (PxControlBarClass *klass)
                                                "/io/github/parallax/Parallax/px-control-bar.ui");
   gtk_widget_class_bind_template_child (widget_class, PxControlBar, microphone_button);
   gtk_widget_class_bind_template_child (widget_class, PxControlBar, camera_button);
+  gtk_widget_class_bind_template_child (widget_class, PxControlBar, projection_button);
   gtk_widget_class_bind_template_child (widget_class, PxControlBar, leave_button);
   gtk_widget_class_bind_template_callback (widget_class, px_control_bar_microphone_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, px_control_bar_camera_toggled_cb);

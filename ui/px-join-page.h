@@ -22,4 +22,13 @@ void          px_join_page_show_error   (PxJoinPage   *self,
                                          const GError *error);
 const char   *px_join_page_get_error    (PxJoinPage   *self);
 
+/* The chosen devices' PipeWire node names (NULL: none to choose from), what
+ * the preview says instead of a picture ("No camera found", "Camera access
+ * denied"…, or NULL while it shows one) and the texture it shows. */
+const char   *px_join_page_get_camera        (PxJoinPage *self);
+const char   *px_join_page_get_microphone    (PxJoinPage *self);
+const char   *px_join_page_get_speaker       (PxJoinPage *self);
+const char   *px_join_page_get_camera_status (PxJoinPage *self);
+GdkPaintable *px_join_page_get_preview       (PxJoinPage *self);
+
 G_END_DECLS

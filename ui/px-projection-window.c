@@ -47,6 +47,7 @@ static void
 px_projection_window_constructed (GObject *object)
 {
   PxProjectionWindow *self = PX_PROJECTION_WINDOW (object);
+  GdkRectangle geometry;
 
   G_OBJECT_CLASS (px_projection_window_parent_class)->constructed (object);
 
@@ -60,7 +61,10 @@ px_projection_window_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
 
   /* Asked for before the window is shown, so that it maps full-screen
-   * there even where no window manager moves it. */
+   * there; sized as the monitor too, for sessions without a window
+   * manager to do it (kiosks, tests). */
+  gdk_monitor_get_geometry (self->monitor, &geometry);
+  gtk_window_set_default_size (GTK_WINDOW (self), geometry.width, geometry.height);
   gtk_window_fullscreen_on_monitor (GTK_WINDOW (self), self->monitor);
 }
 
@@ -69,7 +73,8 @@ px_projection_window_dispose (GObject *object)
 {
   PxProjectionWindow *self = PX_PROJECTION_WINDOW (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (self), PX_TYPE_PROJECTION_WINDOW);
+  /* The stage is the window's child: GtkWindow unparents it. */
+  self->stage = NULL;
   g_clear_object (&self->monitor);
   g_clear_object (&self->source);
 

@@ -60,6 +60,8 @@ struct _PxStage
   double viewer_mm;
 
   guint tick_id;
+  gboolean has_self_view;
+  guint notify_idle_id;
   gboolean render_failed;
 };
 
@@ -169,15 +171,29 @@ px_stage_dup_monitor_label (GdkMonitor *monitor)
   else
     name = g_strdup (_("Display"));
 
+  /* X servers without EDID call the model after the connector. */
+  if (connector != NULL && g_str_equal (name, connector))
+    connector = NULL;
+
+  if (connector == NULL && gdk_monitor_get_width_mm (monitor) > 0 &&
+      gdk_monitor_get_height_mm (monitor) > 0)
+    /* TRANSLATORS: a display: name, physical size, resolution */
+    return g_strdup_printf (_("%s, %d × %d mm, %d × %d"), name,
+                            gdk_monitor_get_width_mm (monitor), gdk_monitor_get_height_mm (monitor),
+                            geometry.width * scale, geometry.height * scale);
+  if (connector == NULL)
+    /* TRANSLATORS: a display that does not report its physical size */
+    return g_strdup_printf (_("%s, %d × %d"), name, geometry.width * scale, geometry.height * scale);
+
   if (gdk_monitor_get_width_mm (monitor) > 0 && gdk_monitor_get_height_mm (monitor) > 0)
     /* TRANSLATORS: a display: name, connector, physical size, resolution */
     return g_strdup_printf (_("%s (%s), %d × %d mm, %d × %d"), name,
-                            connector != NULL ? connector : "?",
+                            connector,
                             gdk_monitor_get_width_mm (monitor), gdk_monitor_get_height_mm (monitor),
                             geometry.width * scale, geometry.height * scale);
 
   /* TRANSLATORS: a display that does not report its physical size */
-  return g_strdup_printf (_("%s (%s), %d × %d"), name, connector != NULL ? connector : "?",
+  return g_strdup_printf (_("%s (%s), %d × %d"), name, connector,
                           geometry.width * scale, geometry.height * scale);
 }
 
@@ -289,10 +305,34 @@ px_stage_resize (GtkGLArea *area,
                  int        width,
                  int        height)
 {
+  if (GTK_GL_AREA_CLASS (px_stage_parent_class)->resize != NULL)
+    GTK_GL_AREA_CLASS (px_stage_parent_class)->resize (area, width, height);
+
   px_stage_update_physical_size (PX_STAGE (area));
 }
 
 /* -- Participants -------------------------------------------------------- */
+
+static gboolean px_stage_tick_cb (GtkWidget     *widget,
+                                  GdkFrameClock *frame_clock,
+                                  gpointer       user_data);
+
+/* The frame clock only runs while there is someone whose frames may
+ * arrive: an empty stage costs no wake-ups. */
+static void
+px_stage_update_tick (PxStage *self)
+{
+  gboolean wanted = gtk_widget_get_mapped (GTK_WIDGET (self)) &&
+                    (self->shown->len > 0 || self->has_self_view);
+
+  if (wanted && self->tick_id == 0)
+    self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), px_stage_tick_cb, NULL, NULL);
+  else if (!wanted && self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+}
 
 /* Few people, rare changes: the renderer's list is rebuilt from the
  * model, which keeps the order exact (a removed participant is already
@@ -313,6 +353,7 @@ px_stage_sync_participants (PxStage *self)
       px_stage_renderer_add_participant (self->renderer, participant);
       g_ptr_array_add (self->shown, participant);
     }
+  px_stage_update_tick (self);
   gtk_gl_area_queue_render (GTK_GL_AREA (self));
 }
 
@@ -425,7 +466,7 @@ px_stage_map (GtkWidget *widget)
   PxStage *self = PX_STAGE (widget);
 
   GTK_WIDGET_CLASS (px_stage_parent_class)->map (widget);
-  self->tick_id = gtk_widget_add_tick_callback (widget, px_stage_tick_cb, NULL, NULL);
+  px_stage_update_tick (self);
 }
 
 static void
@@ -439,6 +480,17 @@ px_stage_unmap (GtkWidget *widget)
       self->tick_id = 0;
     }
   GTK_WIDGET_CLASS (px_stage_parent_class)->unmap (widget);
+}
+
+static gboolean
+px_stage_notify_scale_cb (gpointer user_data)
+{
+  PxStage *self = PX_STAGE (user_data);
+
+  self->notify_idle_id = 0;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIFE_SIZE]);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -470,11 +522,11 @@ px_stage_render (GtkGLArea    *area,
       glClear (GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
     }
 
-  if (fabs (old_scale - px_stage_renderer_get_scale (self->renderer)) > 1e-9)
-    {
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCALE]);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIFE_SIZE]);
-    }
+  /* Told after the frame: listeners change labels, which must not happen
+   * while GTK is drawing. */
+  if (fabs (old_scale - px_stage_renderer_get_scale (self->renderer)) > 1e-9 &&
+      self->notify_idle_id == 0)
+    self->notify_idle_id = g_idle_add (px_stage_notify_scale_cb, self);
 
   self->frames_drawn++;
   return TRUE;
@@ -487,6 +539,7 @@ px_stage_dispose (GObject *object)
 {
   PxStage *self = PX_STAGE (object);
 
+  g_clear_handle_id (&self->notify_idle_id, g_source_remove);
   if (self->participants != NULL)
     g_clear_signal_handler (&self->participants_changed_id, self->participants);
   g_clear_object (&self->participants);
@@ -694,6 +747,8 @@ px_stage_set_self_view (PxStage       *self,
   g_return_if_fail (PX_IS_STAGE (self));
 
   px_stage_renderer_set_self_view (self->renderer, participant);
+  self->has_self_view = participant != NULL;
+  px_stage_update_tick (self);
   gtk_gl_area_queue_render (GTK_GL_AREA (self));
 }
 

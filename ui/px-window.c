@@ -4,6 +4,11 @@
  * win.camera) so that buttons, shortcuts and assistive technologies go
  * through one path. Settings remember the last join and the window size.
  *
+ * Projection mode (win.projection, F5) puts the stage alone on another
+ * display, full-screen and life-size for it, while this window keeps the
+ * controls; with a single display, this window's stage goes full-screen.
+ * win.project-to picks the display from the header bar's list.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -11,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "px-window.h"
+#include "px-projection-window.h"
 #include "px-ui-resources.h"
 
 struct _PxWindow
@@ -24,6 +30,14 @@ struct _PxWindow
   PxJoinPage *join_page;
   PxCallPage *call_page;
   AdwWindowTitle *call_title;
+  AdwHeaderBar *call_header;
+  GtkLabel *scale_label;
+  GMenu *project_menu;
+
+  GListModel *monitors;
+  GSimpleAction *projection_action;
+  PxProjectionWindow *projection;  /* while projecting to another display */
+  gboolean projecting_here;        /* full-screen on the only display */
 };
 
 G_DEFINE_FINAL_TYPE (PxWindow, px_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -100,6 +114,244 @@ px_window_leave_action (GtkWidget  *widget,
   px_window_set_page (self, "join");
 }
 
+/* -- Projection mode ----------------------------------------------------- */
+
+static PxStage *
+px_window_get_stage (PxWindow *self)
+{
+  return px_call_page_get_stage (self->call_page);
+}
+
+/* The indicator follows whichever stage the audience looks at. */
+static void
+px_window_update_scale_label (PxWindow *self)
+{
+  PxStage *stage = self->projection != NULL ? px_projection_window_get_stage (self->projection)
+                                            : px_window_get_stage (self);
+  g_autofree char *label = px_stage_dup_scale_label (stage);
+
+  gtk_label_set_label (self->scale_label, label != NULL ? label : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->scale_label), label != NULL);
+}
+
+static void
+px_window_stage_scale_cb (PxWindow *self)
+{
+  px_window_update_scale_label (self);
+}
+
+static GdkMonitor *
+px_window_current_monitor (PxWindow *self)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self));
+
+  if (surface == NULL)
+    return NULL;
+  return gdk_display_get_monitor_at_surface (gtk_widget_get_display (GTK_WIDGET (self)), surface);
+}
+
+static GdkMonitor *
+px_window_find_monitor (PxWindow   *self,
+                        const char *key)
+{
+  guint n = g_list_model_get_n_items (self->monitors);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GdkMonitor) monitor = g_list_model_get_item (self->monitors, i);
+      g_autofree char *monitor_key = px_stage_dup_monitor_key (monitor);
+
+      if (g_strcmp0 (monitor_key, key) == 0 && gdk_monitor_is_valid (monitor))
+        return monitor;
+    }
+  return NULL;
+}
+
+/* Where F5 projects: the display chosen last if it is there, else the
+ * first one this window is not on. */
+static GdkMonitor *
+px_window_pick_projection_monitor (PxWindow   *self,
+                                   GdkMonitor *avoid)
+{
+  g_autofree char *remembered = g_settings_get_string (self->settings, "projection-monitor");
+  GdkMonitor *here = px_window_current_monitor (self);
+  GdkMonitor *monitor = px_window_find_monitor (self, remembered);
+  guint n = g_list_model_get_n_items (self->monitors);
+
+  if (monitor != NULL && monitor != here && monitor != avoid)
+    return monitor;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GdkMonitor) candidate = g_list_model_get_item (self->monitors, i);
+
+      if (candidate != here && candidate != avoid && gdk_monitor_is_valid (candidate))
+        return candidate;
+    }
+  return NULL;
+}
+
+static void px_window_start_projection (PxWindow   *self,
+                                        GdkMonitor *monitor);
+
+static void
+px_window_set_projection_state (PxWindow *self,
+                                gboolean  projecting)
+{
+  g_simple_action_set_state (self->projection_action, g_variant_new_boolean (projecting));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-projection", projecting);
+  px_window_update_scale_label (self);
+}
+
+static gboolean
+px_window_projection_close_request_cb (PxWindow           *self,
+                                       PxProjectionWindow *projection)
+{
+  GdkMonitor *lost = px_projection_window_get_monitor (projection);
+  GdkMonitor *next = NULL;
+
+  if (self->projection != projection)
+    return FALSE;
+
+  g_signal_handlers_disconnect_by_data (projection, self);
+  g_signal_handlers_disconnect_by_data (px_projection_window_get_stage (projection), self);
+  self->projection = NULL;
+
+  /* Unplugged while projecting: carry on on another display if there is
+   * one; otherwise projection ends and this window stays as it was. */
+  if (!gdk_monitor_is_valid (lost))
+    next = px_window_pick_projection_monitor (self, lost);
+
+  if (next != NULL)
+    px_window_start_projection (self, next);
+  else
+    px_window_set_projection_state (self, FALSE);
+  return FALSE;
+}
+
+static void
+px_window_start_projection (PxWindow   *self,
+                            GdkMonitor *monitor)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+  g_autofree char *key = NULL;
+
+  if (monitor == NULL)
+    {
+      /* One display: this window's stage becomes the projection. */
+      self->projecting_here = TRUE;
+      gtk_widget_set_visible (GTK_WIDGET (self->call_header), FALSE);
+      gtk_window_fullscreen (GTK_WINDOW (self));
+      px_window_set_projection_state (self, TRUE);
+      return;
+    }
+
+  key = px_stage_dup_monitor_key (monitor);
+  g_settings_set_string (self->settings, "projection-monitor", key);
+
+  self->projection = px_projection_window_new (application, monitor, px_window_get_stage (self));
+  g_signal_connect_object (self->projection, "close-request",
+                           G_CALLBACK (px_window_projection_close_request_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (px_projection_window_get_stage (self->projection), "notify::scale",
+                           G_CALLBACK (px_window_stage_scale_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (self->projection));
+  px_window_set_projection_state (self, TRUE);
+}
+
+static void
+px_window_stop_projection (PxWindow *self)
+{
+  if (self->projection != NULL)
+    {
+      PxProjectionWindow *projection = self->projection;
+
+      g_signal_handlers_disconnect_by_data (projection, self);
+      g_signal_handlers_disconnect_by_data (px_projection_window_get_stage (projection), self);
+      self->projection = NULL;
+      gtk_window_destroy (GTK_WINDOW (projection));
+    }
+  if (self->projecting_here)
+    {
+      self->projecting_here = FALSE;
+      gtk_window_unfullscreen (GTK_WINDOW (self));
+      gtk_widget_set_visible (GTK_WIDGET (self->call_header), TRUE);
+    }
+  px_window_set_projection_state (self, FALSE);
+}
+
+static void
+px_window_projection_change_state_cb (GSimpleAction *action,
+                                      GVariant      *state,
+                                      gpointer       user_data)
+{
+  PxWindow *self = PX_WINDOW (user_data);
+  gboolean projecting = self->projection != NULL || self->projecting_here;
+
+  if (g_variant_get_boolean (state) == projecting)
+    return;
+
+  if (projecting)
+    px_window_stop_projection (self);
+  else if (g_list_model_get_n_items (self->monitors) > 1)
+    px_window_start_projection (self, px_window_pick_projection_monitor (self, NULL));
+  else
+    px_window_start_projection (self, NULL);
+}
+
+static void
+px_window_project_to_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  PxWindow *self = PX_WINDOW (widget);
+  GdkMonitor *monitor = px_window_find_monitor (self, g_variant_get_string (parameter, NULL));
+
+  if (monitor == NULL)
+    {
+      g_debug ("No display %s to project to", g_variant_get_string (parameter, NULL));
+      return;
+    }
+
+  /* Picked by name, the display gets a projection window even when it is
+   * the one this window is on: the user asked for it. */
+  px_window_stop_projection (self);
+  px_window_start_projection (self, monitor);
+}
+
+static void
+px_window_leave_projection_action (GtkWidget  *widget,
+                                   const char *action_name,
+                                   GVariant   *parameter)
+{
+  px_window_stop_projection (PX_WINDOW (widget));
+}
+
+/* The header bar's list of displays, names and sizes, kept current. */
+static void
+px_window_rebuild_project_menu (PxWindow *self)
+{
+  guint n = g_list_model_get_n_items (self->monitors);
+
+  g_menu_remove_all (self->project_menu);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GdkMonitor) monitor = g_list_model_get_item (self->monitors, i);
+      g_autofree char *key = px_stage_dup_monitor_key (monitor);
+      g_autofree char *label = px_stage_dup_monitor_label (monitor);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.project-to", g_variant_new_string (key));
+      g_menu_append_item (self->project_menu, item);
+    }
+}
+
+static void
+px_window_monitors_changed_cb (PxWindow *self)
+{
+  px_window_rebuild_project_menu (self);
+}
+
 static void
 px_window_restore_size (PxWindow *self)
 {
@@ -149,6 +401,19 @@ px_window_constructed (GObject *object)
   g_action_map_add_action (G_ACTION_MAP (self), microphone);
   g_action_map_add_action (G_ACTION_MAP (self), camera);
 
+  self->projection_action = g_simple_action_new_stateful ("projection", NULL,
+                                                          g_variant_new_boolean (FALSE));
+  g_signal_connect (self->projection_action, "change-state",
+                    G_CALLBACK (px_window_projection_change_state_cb), self);
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (self->projection_action));
+
+  self->monitors = g_object_ref (gdk_display_get_monitors (gtk_widget_get_display (GTK_WIDGET (self))));
+  g_signal_connect_object (self->monitors, "items-changed",
+                           G_CALLBACK (px_window_monitors_changed_cb), self, G_CONNECT_SWAPPED);
+  px_window_rebuild_project_menu (self);
+  g_signal_connect_object (px_window_get_stage (self), "notify::scale",
+                           G_CALLBACK (px_window_stage_scale_cb), self, G_CONNECT_SWAPPED);
+
   px_window_restore_size (self);
 
   last_server = g_settings_get_string (self->settings, "last-server");
@@ -172,7 +437,11 @@ px_window_dispose (GObject *object)
 {
   PxWindow *self = PX_WINDOW (object);
 
+  if (self->projection != NULL)
+    px_window_stop_projection (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), PX_TYPE_WINDOW);
+  g_clear_object (&self->projection_action);
+  g_clear_object (&self->monitors);
   g_clear_object (&self->joined_target);
   g_clear_object (&self->settings);
 
@@ -249,9 +518,18 @@ px_window_class_init (PxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PxWindow, join_page);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, call_page);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, call_title);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, call_header);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, scale_label);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, project_menu);
 
   gtk_widget_class_install_action (widget_class, "win.join", NULL, px_window_join_action);
   gtk_widget_class_install_action (widget_class, "win.leave", NULL, px_window_leave_action);
+  gtk_widget_class_install_action (widget_class, "win.project-to", "s",
+                                   px_window_project_to_action);
+  gtk_widget_class_install_action (widget_class, "win.leave-projection", NULL,
+                                   px_window_leave_projection_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0,
+                                       "win.leave-projection", NULL);
 }
 
 static void
@@ -259,6 +537,7 @@ px_window_init (PxWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   px_window_update_call_actions (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-projection", FALSE);
 }
 
 PxWindow *

@@ -3,8 +3,11 @@
 # Runs a libFuzzer target for a bounded time; any crash fails the test and
 # its input is left in the build folder as crash-* for replaying.
 set -eu
-target=$1 scratch=$2 seeds=$3 seconds=$4
+target=$(readlink -f "$1") scratch=$2 seeds=$3 seconds=$4
 mkdir -p "$scratch"
+scratch=$(readlink -f "$scratch")
+if [ -n "$seeds" ]; then seeds=$(readlink -f "$seeds"); fi
+# Crash inputs land in the working folder: keep them beside the build.
 cd "$(dirname "$scratch")"
 if [ -n "$seeds" ] && [ -d "$seeds" ]; then
     exec "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "$scratch" "$seeds"

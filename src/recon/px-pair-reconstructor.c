@@ -1,0 +1,452 @@
+/* px-pair-reconstructor.c: one stereo pair of a rig, from images to depth
+ *
+ * Grey conversion, rectification with the pair's precomputed tables,
+ * stereo matching, then depth on a grid of the original left image (one
+ * cell per step × step pixels: the mesh that receivers draw), kept only
+ * where the point lies inside the rig's capture volume and, once frames
+ * of the empty studio were shown, where the background model sees the
+ * person. Buffers live as long as the object, so a stream of frame pairs
+ * allocates nothing.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "px-background-model.h"
+#include "px-pair-reconstructor.h"
+#include "px-recon-error.h"
+#include "px-stereo-matcher.h"
+#include "px-stereo-rectifier.h"
+
+/* The largest grid step: coarser meshes do not draw a person. */
+#define MAX_STEP 64
+
+struct _PxPairReconstructor
+{
+  GObject parent_instance;
+
+  PxCamera left;
+  double volume_min[3];
+  double volume_max[3];
+  guint step;
+  guint max_disparity;
+  PxStereoRectifier *rectifier;
+  PxStereoMatcher *matcher;
+  guint width;
+  guint height;
+  guint8 *grey[2];
+  guint8 *rectified[2];
+  float *disparity;
+  double *rays;       /* per grid cell: the left camera ray at unit depth */
+  PxBackgroundModel *background;
+  guint8 *mask;
+};
+
+G_DEFINE_FINAL_TYPE (PxPairReconstructor, px_pair_reconstructor, G_TYPE_OBJECT)
+
+static void
+px_pair_reconstructor_finalize (GObject *object)
+{
+  PxPairReconstructor *self = PX_PAIR_RECONSTRUCTOR (object);
+
+  g_free (self->left.id);
+  g_clear_object (&self->rectifier);
+  g_clear_object (&self->matcher);
+  for (int i = 0; i < 2; i++)
+    {
+      g_free (self->grey[i]);
+      g_free (self->rectified[i]);
+    }
+  g_free (self->disparity);
+  g_free (self->rays);
+  g_clear_object (&self->background);
+  g_free (self->mask);
+
+  G_OBJECT_CLASS (px_pair_reconstructor_parent_class)->finalize (object);
+}
+
+static void
+px_pair_reconstructor_class_init (PxPairReconstructorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = px_pair_reconstructor_finalize;
+}
+
+static void
+px_pair_reconstructor_init (PxPairReconstructor *self)
+{
+}
+
+/* Where the ray from the rig-frame @origin along @direction enters the
+ * capture volume, as a multiple of @direction; negative when it misses. */
+static double
+enter_volume (PxPairReconstructor *self,
+              const double         origin[3],
+              const double         direction[3])
+{
+  double near = 0, far = G_MAXDOUBLE;
+
+  for (int i = 0; i < 3; i++)
+    {
+      double t1, t2;
+
+      if (fabs (direction[i]) < 1e-12)
+        {
+          if (origin[i] < self->volume_min[i] || origin[i] > self->volume_max[i])
+            return -1;
+          continue;
+        }
+      t1 = (self->volume_min[i] - origin[i]) / direction[i];
+      t2 = (self->volume_max[i] - origin[i]) / direction[i];
+      near = MAX (near, MIN (t1, t2));
+      far = MIN (far, MAX (t1, t2));
+    }
+  return near <= far ? near : -1;
+}
+
+/* The largest disparity the capture volume can produce: that of the
+ * nearest point of it the rectified left camera sees. Rays through a
+ * grid of its pixels enter the box; a rectified ray with z = 1 reaches
+ * depth t at parameter t, so the nearest entry is the nearest depth. A
+ * margin covers what falls between the rays; the range is rounded up to
+ * a whole block. */
+static guint
+volume_disparity (PxPairReconstructor *self)
+{
+  const double *r = self->left.rotation, *t = self->left.translation;
+  double rect[9], focal, cx, cy, origin[3];
+  double nearest = G_MAXDOUBLE;
+  guint limit = MIN (self->width - 1, PX_STEREO_MAX_DISPARITY);
+  guint d;
+
+  px_stereo_rectifier_get_rotation (self->rectifier, PX_STEREO_LEFT, rect);
+  px_stereo_rectifier_get_intrinsics (self->rectifier, &focal, &cx, &cy);
+  /* The camera centre in the rig frame, −Rᵀ·t. */
+  for (int i = 0; i < 3; i++)
+    origin[i] = -(r[i] * t[0] + r[3 + i] * t[1] + r[6 + i] * t[2]);
+
+  for (guint v = 0; v < self->height + 7; v += 8)
+    for (guint u = 0; u < self->width + 7; u += 8)
+      {
+        double ray[3] = { (MIN (u, self->width - 1) - cx) / focal, (MIN (v, self->height - 1) - cy) / focal, 1 };
+        double left[3], direction[3], enter;
+
+        /* Rectified → left camera (R1ᵀ) → rig (Rᵀ). */
+        for (int i = 0; i < 3; i++)
+          left[i] = rect[i] * ray[0] + rect[3 + i] * ray[1] + rect[6 + i] * ray[2];
+        for (int i = 0; i < 3; i++)
+          direction[i] = r[i] * left[0] + r[3 + i] * left[1] + r[6 + i] * left[2];
+        enter = enter_volume (self, origin, direction);
+        if (enter >= 0)
+          nearest = MIN (nearest, enter);
+      }
+  if (nearest == G_MAXDOUBLE)
+    return MIN (64, limit);
+  if (!(nearest > 0))
+    return limit;
+  d = (guint) MIN (ceil (1.05 * focal * px_stereo_rectifier_get_baseline (self->rectifier) / nearest), limit);
+  d = (d + 15) / 16 * 16;
+  return CLAMP (d, 16, limit);
+}
+
+/* Reconstructs pair @pair of @rig on a grid of @step pixels, searching
+ * @max_disparity disparities (0: as many as the capture volume needs)
+ * with @threads threads. */
+PxPairReconstructor *
+px_pair_reconstructor_new (PxRig    *rig,
+                           guint     pair,
+                           guint     step,
+                           guint     max_disparity,
+                           guint     threads,
+                           GError  **error)
+{
+  g_autoptr(PxPairReconstructor) self = NULL;
+  const PxCamera *left, *right;
+  guint grid_width, grid_height;
+
+  g_return_val_if_fail (PX_IS_RIG (rig), NULL);
+
+  if (!px_rig_get_pair (rig, pair, &left, &right))
+    {
+      g_set_error (error, PX_RECON_ERROR, PX_RECON_ERROR_INVALID_ARGUMENT,
+                   "The rig has no pair %u (it has %u)", pair, px_rig_get_n_pairs (rig));
+      return NULL;
+    }
+  if (step < 1 || step > MAX_STEP)
+    {
+      g_set_error (error, PX_RECON_ERROR, PX_RECON_ERROR_INVALID_ARGUMENT,
+                   "The grid step must be 1 to %d pixels, not %u", MAX_STEP, step);
+      return NULL;
+    }
+
+  self = g_object_new (PX_TYPE_PAIR_RECONSTRUCTOR, NULL);
+  self->rectifier = px_stereo_rectifier_new (left, right, error);
+  if (self->rectifier == NULL)
+    return NULL;
+  self->left = *left;
+  self->left.id = g_strdup (left->id);
+  px_rig_get_capture_volume (rig, self->volume_min, self->volume_max);
+  self->step = step;
+  self->width = left->width;
+  self->height = left->height;
+  self->max_disparity = max_disparity ? max_disparity : volume_disparity (self);
+  if (self->max_disparity >= self->width)
+    {
+      g_set_error (error, PX_RECON_ERROR, PX_RECON_ERROR_INVALID_ARGUMENT,
+                   "The disparity range (%u) must be smaller than the image width (%u)",
+                   self->max_disparity, self->width);
+      return NULL;
+    }
+  self->matcher = px_stereo_matcher_new (self->max_disparity, threads);
+
+  for (int i = 0; i < 2; i++)
+    {
+      self->grey[i] = g_malloc ((gsize) self->width * self->height);
+      self->rectified[i] = g_malloc ((gsize) self->width * self->height);
+    }
+  self->disparity = g_new (float, (gsize) self->width * self->height);
+
+  px_stereo_rectifier_prepare_left_grid (self->rectifier, step);
+  px_stereo_rectifier_get_grid_size (self->rectifier, step, &grid_width, &grid_height);
+  self->rays = g_new (double, 3 * (gsize) grid_width * grid_height);
+  for (guint gy = 0; gy < grid_height; gy++)
+    for (guint gx = 0; gx < grid_width; gx++)
+      px_stereo_rectifier_left_ray (self->rectifier,
+                                    MIN (gx * step + (step - 1) / 2.0, self->width - 1),
+                                    MIN (gy * step + (step - 1) / 2.0, self->height - 1),
+                                    &self->rays[3 * ((gsize) gy * grid_width + gx)]);
+  self->background = px_background_model_new (grid_width, grid_height);
+  self->mask = g_new0 (guint8, (gsize) grid_width * grid_height);
+  return g_steal_pointer (&self);
+}
+
+guint
+px_pair_reconstructor_get_max_disparity (PxPairReconstructor *self)
+{
+  g_return_val_if_fail (PX_IS_PAIR_RECONSTRUCTOR (self), 0);
+  return self->max_disparity;
+}
+
+/* The size of the depth grid. */
+void
+px_pair_reconstructor_get_size (PxPairReconstructor *self,
+                                guint               *width,
+                                guint               *height)
+{
+  g_return_if_fail (PX_IS_PAIR_RECONSTRUCTOR (self));
+  px_stereo_rectifier_get_grid_size (self->rectifier, self->step, width, height);
+}
+
+/* The rig-frame point of grid cell (@x, @y) at @depth. */
+void
+px_pair_reconstructor_get_point (PxPairReconstructor *self,
+                                 guint                x,
+                                 guint                y,
+                                 float                depth,
+                                 double               point[3])
+{
+  guint width, height;
+  const double *ray, *r = self->left.rotation, *t = self->left.translation;
+  double c[3];
+
+  g_return_if_fail (PX_IS_PAIR_RECONSTRUCTOR (self));
+  px_pair_reconstructor_get_size (self, &width, &height);
+  g_return_if_fail (x < width && y < height);
+
+  ray = &self->rays[3 * ((gsize) y * width + x)];
+  /* X_rig = Rᵀ · (X_cam − t) */
+  for (int i = 0; i < 3; i++)
+    c[i] = ray[i] * depth - t[i];
+  for (int i = 0; i < 3; i++)
+    point[i] = r[i] * c[0] + r[3 + i] * c[1] + r[6 + i] * c[2];
+}
+
+static void
+to_grey (const guint8 *image,
+         gsize         stride,
+         guint         channels,
+         guint         width,
+         guint         height,
+         guint8       *grey)
+{
+  for (guint y = 0; y < height; y++)
+    {
+      const guint8 *row = image + (gsize) y * stride;
+      guint8 *out = grey + (gsize) y * width;
+
+      if (channels < 3)
+        for (guint x = 0; x < width; x++)
+          out[x] = row[(gsize) x * channels];
+      else
+        for (guint x = 0; x < width; x++)
+          {
+            const guint8 *p = row + (gsize) x * channels;
+
+            out[x] = (guint8) ((77 * p[0] + 150 * p[1] + 29 * p[2] + 128) >> 8);
+          }
+    }
+}
+
+/* Drops the points outside the capture volume. The box is tested in
+ * the left camera's frame, where a point is its cell's ray times depth:
+ * X_rig = Rᵀ · (ray · z − t). */
+static void
+keep_inside_volume (PxPairReconstructor *self,
+                    float               *depth,
+                    gsize                cells)
+{
+  const double *r = self->left.rotation, *t = self->left.translation;
+
+  for (gsize i = 0; i < cells; i++)
+    {
+      const double *ray = &self->rays[3 * i];
+      double z = depth[i], c[3];
+      gboolean inside = TRUE;
+
+      if (!isfinite (z))
+        continue;
+      for (int k = 0; k < 3; k++)
+        c[k] = ray[k] * z - t[k];
+      for (int k = 0; k < 3; k++)
+        {
+          double p = r[k] * c[0] + r[3 + k] * c[1] + r[6 + k] * c[2];
+
+          inside &= p >= self->volume_min[k] && p <= self->volume_max[k];
+        }
+      if (!inside)
+        depth[i] = INFINITY;
+    }
+}
+
+static double
+elapsed_ms (gint64 *since)
+{
+  gint64 now = g_get_monotonic_time ();
+  double ms = (now - *since) / 1000.0;
+
+  *since = now;
+  return ms;
+}
+
+static gboolean
+reconstruct (PxPairReconstructor  *self,
+             const guint8         *left,
+             gsize                 left_stride,
+             const guint8         *right,
+             gsize                 right_stride,
+             guint                 channels,
+             gboolean              learning,
+             float                *depth,
+             PxReconTimings       *timings,
+             GError              **error)
+{
+  PxGrayImage images[2];
+  PxReconTimings t = { 0, };
+  gint64 clock = g_get_monotonic_time ();
+  gint64 start = clock;
+  guint grid_width, grid_height;
+
+  if (channels < 1 || channels > 4 || left_stride < (gsize) self->width * channels
+      || right_stride < (gsize) self->width * channels)
+    {
+      g_set_error (error, PX_RECON_ERROR, PX_RECON_ERROR_INVALID_ARGUMENT,
+                   "Frames of %u×%u pixels with %u channels need rows of at least %u bytes",
+                   self->width, self->height, channels, self->width * channels);
+      return FALSE;
+    }
+
+  to_grey (left, left_stride, channels, self->width, self->height, self->grey[0]);
+  to_grey (right, right_stride, channels, self->width, self->height, self->grey[1]);
+  t.grey = elapsed_ms (&clock);
+
+  for (int i = 0; i < 2; i++)
+    {
+      if (!px_stereo_rectifier_remap (self->rectifier, i, self->grey[i], self->width, 1,
+                                      self->rectified[i], self->width, error))
+        return FALSE;
+      images[i] = (PxGrayImage) { self->width, self->height, self->width, self->rectified[i] };
+    }
+  t.rectify = elapsed_ms (&clock);
+
+  if (!px_stereo_matcher_match (self->matcher, &images[0], &images[1], self->disparity, error))
+    return FALSE;
+  t.stereo = elapsed_ms (&clock);
+
+  px_stereo_rectifier_left_depth (self->rectifier, self->disparity, self->step, depth);
+  px_pair_reconstructor_get_size (self, &grid_width, &grid_height);
+  if (learning)
+    return px_background_model_learn (self->background, depth, left, self->width, self->height,
+                                      left_stride, channels, self->step, error);
+  keep_inside_volume (self, depth, (gsize) grid_width * grid_height);
+  t.depth = elapsed_ms (&clock);
+
+  if (px_background_model_get_n_frames (self->background) > 0
+      && !px_background_model_segment (self->background, depth, left, self->width, self->height,
+                                       left_stride, channels, self->step, self->mask, error))
+    return FALSE;
+  t.segment = elapsed_ms (&clock);
+  t.total = (clock - start) / 1000.0;
+  if (timings)
+    *timings = t;
+  return TRUE;
+}
+
+/* Reconstructs one frame pair: @left and @right are the original
+ * (unrectified) images of the pair's cameras, @channels bytes per pixel
+ * (1 grey, 3 RGB, 4 RGBA). @depth receives the grid (see get_size()):
+ * metres along the left camera's optical axis, +inf where there is no
+ * surface, the point lies outside the capture volume or, when the
+ * background was learned, it is not the person's. */
+gboolean
+px_pair_reconstructor_process (PxPairReconstructor  *self,
+                               const guint8         *left,
+                               gsize                 left_stride,
+                               const guint8         *right,
+                               gsize                 right_stride,
+                               guint                 channels,
+                               float                *depth,
+                               PxReconTimings       *timings,
+                               GError              **error)
+{
+  g_return_val_if_fail (PX_IS_PAIR_RECONSTRUCTOR (self), FALSE);
+  g_return_val_if_fail (left != NULL && right != NULL && depth != NULL, FALSE);
+
+  return reconstruct (self, left, left_stride, right, right_stride, channels, FALSE, depth, timings, error);
+}
+
+/* Shows the reconstructor a frame pair of the empty studio; once it has
+ * seen one, process() keeps only the person. More frames make a steadier
+ * model of the room. */
+gboolean
+px_pair_reconstructor_learn_background (PxPairReconstructor  *self,
+                                        const guint8         *left,
+                                        gsize                 left_stride,
+                                        const guint8         *right,
+                                        gsize                 right_stride,
+                                        guint                 channels,
+                                        GError              **error)
+{
+  guint width, height;
+  g_autofree float *depth = NULL;
+
+  g_return_val_if_fail (PX_IS_PAIR_RECONSTRUCTOR (self), FALSE);
+  g_return_val_if_fail (left != NULL && right != NULL, FALSE);
+
+  px_pair_reconstructor_get_size (self, &width, &height);
+  depth = g_new (float, (gsize) width * height);
+  return reconstruct (self, left, left_stride, right, right_stride, channels, TRUE, depth, NULL, error);
+}
+
+/* The person's silhouette on the depth grid for the latest frame pair
+ * (255 on the person), or NULL before the background was learned. */
+const guint8 *
+px_pair_reconstructor_get_mask (PxPairReconstructor *self)
+{
+  g_return_val_if_fail (PX_IS_PAIR_RECONSTRUCTOR (self), NULL);
+
+  if (px_background_model_get_n_frames (self->background) == 0)
+    return NULL;
+  return self->mask;
+}
