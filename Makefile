@@ -23,6 +23,7 @@ DEBIAN_TEST_PACKAGES = \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	desktop-file-utils appstream flatpak-builder systemd librsvg2-bin \
 	python3 python3-opencv python3-websockets python3-jwt \
+	espeak-ng vpx-tools \
 	clang libclang-rt-14-dev
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)

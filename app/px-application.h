@@ -7,6 +7,8 @@
 #include <adwaita.h>
 
 #include "net/px-join-target.h"
+#include "server/px-embedded-server.h"
+#include "px-meeting-controller.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +21,7 @@ GSettings          *px_application_get_settings         (PxApplication  *self);
 const GOptionEntry *px_application_get_option_entries   (void);
 PxJoinTarget       *px_application_join_target_from_options (GVariantDict *options,
                                                              GError      **error);
+PxMeetingController *px_application_get_meeting_controller (PxApplication *self);
+PxEmbeddedServer   *px_application_get_embedded_server  (PxApplication  *self);
 
 G_END_DECLS

@@ -154,8 +154,8 @@ px_tool_capture (int    argc,
     }
   if (frames > 10000 || fps < 1 || fps > 1000 || timeout_s < 0 || timeout_s > 3600)
     {
-      g_printerr (_("%s: --frames must be at most 10000, --fps 1 to 1000 and --timeout at most 3600\n"),
-                  g_get_prgname ());
+      g_printerr (_("%s: --frames must be at most 10000, --fps 1 to 1000 "
+                    "and --timeout at most 3600\n"), g_get_prgname ());
       return 2;
     }
   if (size != NULL && !parse_size (size, &width, &height))

@@ -195,9 +195,10 @@ px_tool_devices (int    argc,
   video = px_pipewire_connection_get_for_cameras ();
   if (!px_pipewire_connection_wait_ready (audio, (guint) timeout_s * 1000))
     {
+      const char *reason = px_pipewire_connection_get_last_error (audio);
+
       g_printerr (_("%s: cannot reach PipeWire: %s\n"), g_get_prgname (),
-                  px_pipewire_connection_get_last_error (audio) ? px_pipewire_connection_get_last_error (audio)
-                                                                : _("no answer"));
+                  reason != NULL ? reason : _("no answer"));
       return 1;
     }
   if (video != audio)
@@ -216,7 +217,8 @@ px_tool_devices (int    argc,
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "camera_access");
-      json_builder_add_string_value (builder, state_nick (px_pipewire_connection_get_state (video)));
+      json_builder_add_string_value (builder,
+                                     state_nick (px_pipewire_connection_get_state (video)));
       json_builder_set_member_name (builder, "cameras");
       json_builder_add_value (builder, devices_to_json (cameras));
       json_builder_set_member_name (builder, "microphones");

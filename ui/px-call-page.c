@@ -3,6 +3,8 @@
  * The stage fills the page; a "Waiting for participants" status sits over
  * it while nobody else is in the room, and the control bar floats at the
  * bottom so the people on the stage keep as much of the glass as possible.
+ * While the connection is being restored, a small notice sits at the top:
+ * the stage stays as it was, since the meeting usually resumes in seconds.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -21,6 +23,8 @@ struct _PxCallPage
   GtkOverlay *overlay;
   PxStage *stage;
   AdwStatusPage *waiting_status;
+  GtkWidget *reconnecting_box;
+  GtkSpinner *reconnecting_spinner;
   PxControlBar *control_bar;
 };
 
@@ -56,6 +60,8 @@ px_call_page_class_init (PxCallPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PxCallPage, overlay);
   gtk_widget_class_bind_template_child (widget_class, PxCallPage, stage);
   gtk_widget_class_bind_template_child (widget_class, PxCallPage, waiting_status);
+  gtk_widget_class_bind_template_child (widget_class, PxCallPage, reconnecting_box);
+  gtk_widget_class_bind_template_child (widget_class, PxCallPage, reconnecting_spinner);
   gtk_widget_class_bind_template_child (widget_class, PxCallPage, control_bar);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -89,4 +95,20 @@ px_call_page_get_waiting (PxCallPage *self)
 {
   g_return_val_if_fail (PX_IS_CALL_PAGE (self), FALSE);
   return gtk_widget_get_visible (GTK_WIDGET (self->waiting_status));
+}
+
+void
+px_call_page_set_reconnecting (PxCallPage *self,
+                               gboolean    reconnecting)
+{
+  g_return_if_fail (PX_IS_CALL_PAGE (self));
+  gtk_widget_set_visible (self->reconnecting_box, reconnecting);
+  gtk_spinner_set_spinning (self->reconnecting_spinner, reconnecting);
+}
+
+gboolean
+px_call_page_get_reconnecting (PxCallPage *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_PAGE (self), FALSE);
+  return gtk_widget_get_visible (self->reconnecting_box);
 }

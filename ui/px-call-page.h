@@ -18,5 +18,8 @@ PxStage  *px_call_page_get_stage         (PxCallPage *self);
 void      px_call_page_set_participants  (PxCallPage *self,
                                           guint       n_participants);
 gboolean  px_call_page_get_waiting       (PxCallPage *self);
+void      px_call_page_set_reconnecting  (PxCallPage *self,
+                                          gboolean    reconnecting);
+gboolean  px_call_page_get_reconnecting  (PxCallPage *self);
 
 G_END_DECLS

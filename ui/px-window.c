@@ -1,8 +1,17 @@
 /* px-window.c: the main window: join page and call page
  *
- * The window owns the meeting actions (win.join, win.leave, win.microphone,
- * win.camera) so that buttons, shortcuts and assistive technologies go
- * through one path. Settings remember the last join and the window size.
+ * The window owns the meeting actions (win.join, win.cancel-join,
+ * win.leave, win.copy-invite, win.microphone, win.camera) so that buttons,
+ * shortcuts and assistive technologies go through one path. Settings
+ * remember the last join and the window size.
+ *
+ * Joining is asynchronous and belongs to the application's
+ * PxMeetingController: the window shows its progress (a spinner and Cancel
+ * over the join page), its errors (worded for people, on the join page),
+ * its people (the call page's waiting status) and its reconnections (a
+ * notice over the stage). Tokens are never typed: they come with an invite
+ * link or --token and are used when the join page still names the server
+ * and room they came with.
  *
  * Projection mode (win.projection, F5) puts the stage alone on another
  * display, full-screen and life-size for it, while this window keeps the
@@ -24,11 +33,20 @@ struct _PxWindow
   AdwApplicationWindow parent_instance;
 
   GSettings *settings;
+  PxMeetingController *controller;
   PxJoinTarget *joined_target;
+  PxJoinTarget *invite;            /* the last link's target, with its token */
+  gboolean joining;
+  gboolean joining_secure;         /* over wss://: certificates may be at fault */
 
   GtkStack *pages;
   PxJoinPage *join_page;
   PxCallPage *call_page;
+  AdwToastOverlay *toast_overlay;
+  GtkWidget *join_progress;
+  GtkSpinner *join_spinner;
+  GtkWidget *cancel_join_button;
+  GtkWidget *invite_button;
   AdwWindowTitle *call_title;
   AdwHeaderBar *call_header;
   GtkLabel *scale_label;
@@ -45,6 +63,7 @@ G_DEFINE_FINAL_TYPE (PxWindow, px_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_SETTINGS,
+  PROP_CONTROLLER,
   PROP_PAGE_NAME,
   N_PROPS
 };
@@ -55,9 +74,15 @@ static void
 px_window_update_call_actions (PxWindow *self)
 {
   gboolean in_call = self->joined_target != NULL;
+  gboolean embedded = in_call && px_join_target_is_embedded (self->joined_target);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join", !in_call);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join", !in_call && !self->joining);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-join", self->joining);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave", in_call);
+  /* Only the app's own server can mint tokens for guests; elsewhere the
+   * organizer hands out the links. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-invite", embedded);
+  gtk_widget_set_visible (self->invite_button, embedded);
 }
 
 static void
@@ -70,27 +95,84 @@ px_window_set_page (PxWindow   *self,
 }
 
 static void
-px_window_join_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *parameter)
+px_window_set_joining (PxWindow *self,
+                       gboolean  joining)
 {
-  PxWindow *self = PX_WINDOW (widget);
-  g_autoptr(PxJoinTarget) target = NULL;
+  self->joining = joining;
+  px_window_update_call_actions (self);
+  gtk_widget_set_visible (self->join_progress, joining);
+  gtk_spinner_set_spinning (self->join_spinner, joining);
+  /* The fields stay as they are while joining: Cancel is the way out, and
+   * takes the focus before the fields become insensitive. */
+  if (joining)
+    gtk_widget_grab_focus (self->cancel_join_button);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->join_page), !joining);
+}
+
+/* The name to offer when nothing else says one: the last one used, or on
+ * first run the account's real name, as GNOME apps do. */
+static char *
+px_window_dup_default_name (PxWindow *self)
+{
+  g_autofree char *display_name = g_settings_get_string (self->settings, "display-name");
+  const char *real_name = g_get_real_name ();
+
+  if (display_name[0] != '\0')
+    return g_steal_pointer (&display_name);
+  return g_strdup (g_strcmp0 (real_name, "Unknown") != 0 ? real_name : g_get_user_name ());
+}
+
+static void
+px_window_show_message_on_join_page (PxWindow   *self,
+                                     const char *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (PX_JOIN_TARGET_ERROR,
+                                                 PX_JOIN_TARGET_ERROR_INVALID_SERVER, message);
+
+  px_join_page_show_error (self->join_page, error);
+}
+
+static void
+px_window_show_meeting_error (PxWindow     *self,
+                              const GError *error,
+                              gboolean      secure)
+{
+  g_autofree char *message = px_meeting_describe_error (error, secure);
+
+  g_debug ("Meeting error: %s", error->message);
+  px_window_show_message_on_join_page (self, message);
+}
+
+static void
+px_window_reset_title (PxWindow *self)
+{
+  gtk_window_set_title (GTK_WINDOW (self), _("Parallax"));
+}
+
+static void
+px_window_joined_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(PxWindow) self = user_data;
+  PxMeetingController *controller = PX_MEETING_CONTROLLER (source);
   g_autoptr(GError) error = NULL;
+  PxJoinTarget *target;
   g_autofree char *subtitle = NULL;
 
-  target = px_join_page_build_target (self->join_page, &error);
-  if (target == NULL)
+  if (!px_meeting_controller_join_finish (controller, result, &error))
     {
-      g_debug ("Not joining: %s", error->message);
+      /* Cancelled: the user knows; the window already moved on. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      px_window_set_joining (self, FALSE);
+      px_window_show_meeting_error (self, error, self->joining_secure);
       return;
     }
 
-  g_settings_set_string (self->settings, "last-server", px_join_target_get_server_url (target));
-  g_settings_set_string (self->settings, "last-room", px_join_target_get_room (target));
-  g_settings_set_string (self->settings, "display-name", px_join_target_get_display_name (target));
-
+  target = px_meeting_controller_get_target (controller);
   g_set_object (&self->joined_target, target);
+  px_window_set_joining (self, FALSE);
 
   adw_window_title_set_title (self->call_title, px_join_target_get_room (target));
   if (px_join_target_is_embedded (target))
@@ -98,9 +180,74 @@ px_window_join_action (GtkWidget  *widget,
   else
     subtitle = g_strdup (px_join_target_get_server_url (target));
   adw_window_title_set_subtitle (self->call_title, subtitle);
+  gtk_window_set_title (GTK_WINDOW (self), px_join_target_get_room (target));
 
-  px_call_page_set_participants (self->call_page, 0);
+  px_call_page_set_participants (self->call_page, px_meeting_controller_get_n_others (controller));
+  px_call_page_set_reconnecting (self->call_page, FALSE);
   px_window_set_page (self, "call");
+}
+
+static void
+px_window_join_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  PxWindow *self = PX_WINDOW (widget);
+  g_autoptr(PxJoinTarget) typed = NULL;
+  g_autoptr(PxJoinTarget) target = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *token = NULL;
+
+  if (self->joining || self->joined_target != NULL)
+    return;
+
+  typed = px_join_page_build_target (self->join_page, &error);
+  if (typed == NULL)
+    {
+      g_debug ("Not joining: %s", error->message);
+      return;
+    }
+
+  g_settings_set_string (self->settings, "last-server", px_join_target_get_server_url (typed));
+  g_settings_set_string (self->settings, "last-room", px_join_target_get_room (typed));
+  g_settings_set_string (self->settings, "display-name", px_join_target_get_display_name (typed));
+
+  /* An invitation's token opens only the room on the server it came for. */
+  if (!px_join_target_is_embedded (typed) && self->invite != NULL &&
+      g_strcmp0 (px_join_target_get_server_url (self->invite), px_join_target_get_server_url (typed)) == 0 &&
+      g_strcmp0 (px_join_target_get_room (self->invite), px_join_target_get_room (typed)) == 0)
+    token = px_join_target_get_token (self->invite);
+
+  target = px_join_target_new_with_token (px_join_target_get_server_url (typed),
+                                          px_join_target_get_room (typed),
+                                          px_join_target_get_display_name (typed),
+                                          token);
+  self->joining_secure = g_str_has_prefix (px_join_target_get_server_url (target), "wss:");
+  px_window_set_joining (self, TRUE);
+  px_meeting_controller_join_async (self->controller, target, px_window_joined_cb,
+                                    g_object_ref (self));
+}
+
+static void
+px_window_cancel_join_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  PxWindow *self = PX_WINDOW (widget);
+
+  if (!self->joining)
+    return;
+  px_meeting_controller_leave (self->controller);
+  px_window_set_joining (self, FALSE);
+}
+
+static void
+px_window_back_to_join (PxWindow *self)
+{
+  g_clear_object (&self->joined_target);
+  px_call_page_set_reconnecting (self->call_page, FALSE);
+  px_window_reset_title (self);
+  px_window_set_page (self, "join");
 }
 
 static void
@@ -110,8 +257,60 @@ px_window_leave_action (GtkWidget  *widget,
 {
   PxWindow *self = PX_WINDOW (widget);
 
-  g_clear_object (&self->joined_target);
-  px_window_set_page (self, "join");
+  px_meeting_controller_leave (self->controller);
+  px_window_back_to_join (self);
+}
+
+static void
+px_window_copy_invite_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  PxWindow *self = PX_WINDOW (widget);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = px_meeting_controller_create_invite (self->controller, &error);
+  AdwToast *toast;
+
+  if (link == NULL)
+    {
+      toast = adw_toast_new (error->message);
+    }
+  else
+    {
+      gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), link);
+      toast = adw_toast_new (g_str_has_prefix (link, PX_INVITE_SCHEME "://127.0.0.1")
+                             ? _("Invite link copied: it works on this computer only")
+                             : _("Invite link copied: it lets one person join"));
+    }
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+px_window_n_others_cb (PxWindow *self)
+{
+  px_call_page_set_participants (self->call_page, px_meeting_controller_get_n_others (self->controller));
+}
+
+static void
+px_window_meeting_state_cb (PxWindow *self)
+{
+  px_call_page_set_reconnecting (self->call_page,
+                                 px_meeting_controller_get_state (self->controller)
+                                 == PX_MEETING_STATE_RECONNECTING);
+}
+
+static void
+px_window_meeting_ended_cb (PxWindow *self,
+                            GError   *error)
+{
+  gboolean secure = self->joined_target != NULL &&
+                    g_str_has_prefix (px_join_target_get_server_url (self->joined_target), "wss:");
+
+  if (self->joined_target == NULL)
+    return;
+  px_window_back_to_join (self);
+  px_window_show_meeting_error (self, error, secure);
 }
 
 /* -- Projection mode ----------------------------------------------------- */
@@ -393,6 +592,14 @@ px_window_constructed (GObject *object)
   G_OBJECT_CLASS (px_window_parent_class)->constructed (object);
 
   g_assert (G_IS_SETTINGS (self->settings));
+  g_assert (PX_IS_MEETING_CONTROLLER (self->controller));
+
+  g_signal_connect_object (self->controller, "notify::n-others",
+                           G_CALLBACK (px_window_n_others_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->controller, "notify::state",
+                           G_CALLBACK (px_window_meeting_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->controller, "ended",
+                           G_CALLBACK (px_window_meeting_ended_cb), self, G_CONNECT_SWAPPED);
 
   /* Microphone and camera states are settings actions: what the user chose
    * in one meeting is how the next one starts. */
@@ -418,16 +625,7 @@ px_window_constructed (GObject *object)
 
   last_server = g_settings_get_string (self->settings, "last-server");
   last_room = g_settings_get_string (self->settings, "last-room");
-  display_name = g_settings_get_string (self->settings, "display-name");
-  if (display_name[0] == '\0')
-    {
-      /* First run: offer the account's real name, as GNOME apps do. */
-      const char *real_name = g_get_real_name ();
-
-      g_free (display_name);
-      display_name = g_strdup (g_strcmp0 (real_name, "Unknown") != 0 ? real_name
-                                                                    : g_get_user_name ());
-    }
+  display_name = px_window_dup_default_name (self);
   last = px_join_target_new (last_server, last_room, display_name);
   px_window_show_join (self, last);
 }
@@ -439,10 +637,15 @@ px_window_dispose (GObject *object)
 
   if (self->projection != NULL)
     px_window_stop_projection (self);
+  /* The meeting lives in this window: closing it leaves. */
+  if (self->controller != NULL && (self->joined_target != NULL || self->joining))
+    px_meeting_controller_leave (self->controller);
   gtk_widget_dispose_template (GTK_WIDGET (self), PX_TYPE_WINDOW);
   g_clear_object (&self->projection_action);
   g_clear_object (&self->monitors);
   g_clear_object (&self->joined_target);
+  g_clear_object (&self->invite);
+  g_clear_object (&self->controller);
   g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (px_window_parent_class)->dispose (object);
@@ -460,6 +663,9 @@ px_window_get_property (GObject    *object,
     {
     case PROP_SETTINGS:
       g_value_set_object (value, self->settings);
+      break;
+    case PROP_CONTROLLER:
+      g_value_set_object (value, self->controller);
       break;
     case PROP_PAGE_NAME:
       g_value_set_string (value, px_window_get_page_name (self));
@@ -482,6 +688,9 @@ px_window_set_property (GObject      *object,
     case PROP_SETTINGS:
       self->settings = g_value_dup_object (value);
       break;
+    case PROP_CONTROLLER:
+      self->controller = g_value_dup_object (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -503,6 +712,9 @@ px_window_class_init (PxWindowClass *klass)
   properties[PROP_SETTINGS] =
     g_param_spec_object ("settings", NULL, NULL, G_TYPE_SETTINGS,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CONTROLLER] =
+    g_param_spec_object ("controller", NULL, NULL, PX_TYPE_MEETING_CONTROLLER,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_PAGE_NAME] =
     g_param_spec_string ("page-name", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -517,13 +729,22 @@ px_window_class_init (PxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PxWindow, pages);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, join_page);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, call_page);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, join_progress);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, join_spinner);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, cancel_join_button);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, invite_button);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, call_title);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, call_header);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, scale_label);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, project_menu);
 
   gtk_widget_class_install_action (widget_class, "win.join", NULL, px_window_join_action);
+  gtk_widget_class_install_action (widget_class, "win.cancel-join", NULL,
+                                   px_window_cancel_join_action);
   gtk_widget_class_install_action (widget_class, "win.leave", NULL, px_window_leave_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-invite", NULL,
+                                   px_window_copy_invite_action);
   gtk_widget_class_install_action (widget_class, "win.project-to", "s",
                                    px_window_project_to_action);
   gtk_widget_class_install_action (widget_class, "win.leave-projection", NULL,
@@ -541,26 +762,81 @@ px_window_init (PxWindow *self)
 }
 
 PxWindow *
-px_window_new (AdwApplication *application,
-               GSettings      *settings)
+px_window_new (AdwApplication      *application,
+               GSettings           *settings,
+               PxMeetingController *controller)
 {
   return g_object_new (PX_TYPE_WINDOW,
                        "application", application,
                        "settings", settings,
+                       "controller", controller,
                        NULL);
 }
 
-/* Shows the join page filled with @target; the user confirms with Join. */
+/* Shows the join page filled with @target; the user confirms with Join.
+ * A target with a token (from an invite link or --token) is remembered, so
+ * that Join uses the token for its server and room. Without a display
+ * name, the user's own is kept. Never joins by itself. */
 void
 px_window_show_join (PxWindow     *self,
                      PxJoinTarget *target)
 {
+  g_autoptr(PxJoinTarget) filled = NULL;
+
   g_return_if_fail (PX_IS_WINDOW (self));
   g_return_if_fail (PX_IS_JOIN_TARGET (target));
 
-  px_join_page_fill (self->join_page, target);
+  if (px_join_target_get_display_name (target)[0] == '\0')
+    {
+      g_autofree char *name = px_window_dup_default_name (self);
+
+      filled = px_join_target_new_with_token (px_join_target_get_server_url (target),
+                                              px_join_target_get_room (target), name,
+                                              px_join_target_get_token (target));
+    }
+  else
+    filled = g_object_ref (target);
+
+  if (px_join_target_get_token (filled) != NULL)
+    g_set_object (&self->invite, filled);
+
+  /* While joining, the fields must keep what is being joined. */
+  if (self->joining)
+    return;
+  px_join_page_fill (self->join_page, filled);
   if (self->joined_target == NULL)
     px_window_set_page (self, "join");
+}
+
+/* Shows why something (an invite link) could not fill the join page. */
+void
+px_window_show_join_error (PxWindow     *self,
+                           const GError *error)
+{
+  g_return_if_fail (PX_IS_WINDOW (self));
+  g_return_if_fail (error != NULL);
+
+  if (self->joining)
+    return;
+  px_join_page_show_error (self->join_page, error);
+  if (self->joined_target == NULL)
+    px_window_set_page (self, "join");
+}
+
+/* The token Join would use for the server and room of the last invitation,
+ * or NULL. */
+const char *
+px_window_get_invite_token (PxWindow *self)
+{
+  g_return_val_if_fail (PX_IS_WINDOW (self), NULL);
+  return self->invite ? px_join_target_get_token (self->invite) : NULL;
+}
+
+gboolean
+px_window_get_joining (PxWindow *self)
+{
+  g_return_val_if_fail (PX_IS_WINDOW (self), FALSE);
+  return self->joining;
 }
 
 const char *

@@ -9,6 +9,7 @@
 #include "net/px-join-target.h"
 #include "px-call-page.h"
 #include "px-join-page.h"
+#include "px-meeting-controller.h"
 
 G_BEGIN_DECLS
 
@@ -16,10 +17,15 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (PxWindow, px_window, PX, WINDOW, AdwApplicationWindow)
 
-PxWindow     *px_window_new                  (AdwApplication *application,
-                                              GSettings      *settings);
+PxWindow     *px_window_new                  (AdwApplication      *application,
+                                              GSettings           *settings,
+                                              PxMeetingController *controller);
 void          px_window_show_join            (PxWindow       *self,
                                               PxJoinTarget   *target);
+void          px_window_show_join_error      (PxWindow       *self,
+                                              const GError   *error);
+const char   *px_window_get_invite_token     (PxWindow       *self);
+gboolean      px_window_get_joining          (PxWindow       *self);
 const char   *px_window_get_page_name        (PxWindow       *self);
 PxJoinPage   *px_window_get_join_page        (PxWindow       *self);
 PxCallPage   *px_window_get_call_page        (PxWindow       *self);

@@ -436,6 +436,7 @@ probe_announce (Probe *probe)
   const char *path = spa_dict_lookup (dict, "api.v4l2.path");
   const char *serial_number = spa_dict_lookup (dict, PW_KEY_DEVICE_SERIAL);
   const char *object_serial = spa_dict_lookup (dict, PW_KEY_OBJECT_SERIAL);
+  guint64 serial = object_serial != NULL ? g_ascii_strtoull (object_serial, NULL, 10) : 0;
   PxCaptureDevice *device;
 
   if (description == NULL)
@@ -451,8 +452,7 @@ probe_announce (Probe *probe)
   if (name == NULL)
     return;
 
-  device = px_capture_device_new (probe->kind, probe->id,
-                                  object_serial != NULL ? g_ascii_strtoull (object_serial, NULL, 10) : 0,
+  device = px_capture_device_new (probe->kind, probe->id, serial,
                                   name, description, path, serial_number,
                                   (const PxCameraFormat *) (gpointer) probe->formats->data,
                                   probe->formats->len);
@@ -501,7 +501,8 @@ classify_node (const struct spa_dict *props,
         }
       return FALSE;
     }
-  if (g_str_equal (media_class, "Audio/Source") || g_str_equal (media_class, "Audio/Source/Virtual"))
+  if (g_str_equal (media_class, "Audio/Source") ||
+      g_str_equal (media_class, "Audio/Source/Virtual"))
     {
       *kind = PX_DEVICE_KIND_MICROPHONE;
       return TRUE;
@@ -779,8 +780,17 @@ connect_core (PxPipewireConnection *self,
 
   if (self->core == NULL)
     {
-      g_autofree char *message = g_strdup_printf ("Cannot connect to PipeWire: %s",
-                                                  g_strerror (saved_errno));
+      g_autofree char *message = NULL;
+
+      /* libpipewire says EHOSTDOWN when there is no socket to connect to. */
+      if (saved_errno == EHOSTDOWN || saved_errno == ENOENT || saved_errno == ECONNREFUSED)
+        message = g_strdup_printf ("PipeWire is not running (no socket in %s)",
+                                   g_getenv ("PIPEWIRE_RUNTIME_DIR") != NULL
+                                     ? g_getenv ("PIPEWIRE_RUNTIME_DIR")
+                                     : g_getenv ("XDG_RUNTIME_DIR") != NULL
+                                       ? g_getenv ("XDG_RUNTIME_DIR") : "the runtime directory");
+      else
+        message = g_strdup_printf ("Cannot connect to PipeWire: %s", g_strerror (saved_errno));
 
       g_debug ("%s", message);
       set_last_error (self, message);

@@ -16,7 +16,7 @@ typedef enum
   PX_PIPEWIRE_STATE_CONNECTED,
   PX_PIPEWIRE_STATE_RECONNECTING,  /* lost the daemon; trying again with back-off */
   PX_PIPEWIRE_STATE_NO_CAMERA,     /* the portal says there is no camera (re-checked) */
-  PX_PIPEWIRE_STATE_ACCESS_DENIED, /* the portal refused: final until px_pipewire_connection_retry() */
+  PX_PIPEWIRE_STATE_ACCESS_DENIED, /* the portal refused; final until a retry is asked for */
 } PxPipewireState;
 
 #define PX_TYPE_PIPEWIRE_STATE (px_pipewire_state_get_type ())
@@ -31,7 +31,8 @@ typedef enum
 
 #define PX_TYPE_PIPEWIRE_CONNECTION (px_pipewire_connection_get_type ())
 
-G_DECLARE_FINAL_TYPE (PxPipewireConnection, px_pipewire_connection, PX, PIPEWIRE_CONNECTION, GObject)
+G_DECLARE_FINAL_TYPE (PxPipewireConnection, px_pipewire_connection,
+                      PX, PIPEWIRE_CONNECTION, GObject)
 
 /* The shared connection for microphones and speakers: always direct. Made
  * on first use; its signals come on the thread-default main context of

@@ -84,14 +84,15 @@ limit_row_sse2 (guint8   *row,
           else
             {
               /* 128 ± (|v − 128| × 224 + 127) / 255 */
-              __m128i below = _mm_cmplt_epi16 (v, _mm_set1_epi16 (128));
-              __m128i magnitude = _mm_or_si128 (_mm_and_si128 (below, _mm_sub_epi16 (_mm_set1_epi16 (128), v)),
-                                                _mm_andnot_si128 (below, _mm_sub_epi16 (v, _mm_set1_epi16 (128))));
-              __m128i q = divide_by_255 (_mm_add_epi16 (_mm_mullo_epi16 (magnitude, _mm_set1_epi16 (224)),
-                                                        _mm_set1_epi16 (127)));
+              const __m128i mid = _mm_set1_epi16 (128);
+              __m128i below = _mm_cmplt_epi16 (v, mid);
+              __m128i magnitude = _mm_or_si128 (_mm_and_si128 (below, _mm_sub_epi16 (mid, v)),
+                                                _mm_andnot_si128 (below, _mm_sub_epi16 (v, mid)));
+              __m128i q = _mm_mullo_epi16 (magnitude, _mm_set1_epi16 (224));
 
-              halves[h] = _mm_or_si128 (_mm_and_si128 (below, _mm_sub_epi16 (_mm_set1_epi16 (128), q)),
-                                        _mm_andnot_si128 (below, _mm_add_epi16 (_mm_set1_epi16 (128), q)));
+              q = divide_by_255 (_mm_add_epi16 (q, _mm_set1_epi16 (127)));
+              halves[h] = _mm_or_si128 (_mm_and_si128 (below, _mm_sub_epi16 (mid, q)),
+                                        _mm_andnot_si128 (below, _mm_add_epi16 (mid, q)));
             }
         }
       _mm_storeu_si128 ((__m128i *) (gpointer) (row + x), _mm_packus_epi16 (halves[0], halves[1]));

@@ -313,6 +313,14 @@ px_pixel_convert_to_i420 (PxPixelFormat        format,
 }
 
 #if defined(__SSE2__)
+/* (x + rounding) >> 8 on four 32-bit lanes. */
+static inline __m128i
+scale_down (__m128i x,
+            __m128i rounding)
+{
+  return _mm_srai_epi32 (_mm_add_epi32 (x, rounding), 8);
+}
+
 /* Eight pixels at a time into 4-byte pixels; returns how many it did. */
 static guint
 i420_row_to_rgba_sse2 (const guint8 *y_row,
@@ -338,14 +346,16 @@ i420_row_to_rgba_sse2 (const guint8 *y_row,
     {
       guint32 u_bits, v_bits;
       __m128i c, d, e, cd_lo, cd_hi, ce_lo, ce_hi, e_lo, e_hi;
-      __m128i r, g, b, rg, ba;
+      __m128i r, g, b, rg, ba, luma;
 
       memcpy (&u_bits, u_row + x / 2, 4);
       memcpy (&v_bits, v_row + x / 2, 4);
-      c = _mm_sub_epi16 (_mm_unpacklo_epi8 (_mm_loadl_epi64 ((const __m128i *) (gconstpointer) (y_row + x)), zero),
-                         luma_offset);
-      d = _mm_sub_epi16 (_mm_unpacklo_epi8 (_mm_cvtsi32_si128 ((int) u_bits), zero), chroma_offset);
-      e = _mm_sub_epi16 (_mm_unpacklo_epi8 (_mm_cvtsi32_si128 ((int) v_bits), zero), chroma_offset);
+      luma = _mm_loadl_epi64 ((const __m128i *) (gconstpointer) (y_row + x));
+      c = _mm_sub_epi16 (_mm_unpacklo_epi8 (luma, zero), luma_offset);
+      d = _mm_sub_epi16 (_mm_unpacklo_epi8 (_mm_cvtsi32_si128 ((int) u_bits), zero),
+                         chroma_offset);
+      e = _mm_sub_epi16 (_mm_unpacklo_epi8 (_mm_cvtsi32_si128 ((int) v_bits), zero),
+                         chroma_offset);
       /* Each chroma sample serves two pixels. */
       d = _mm_unpacklo_epi16 (d, d);
       e = _mm_unpacklo_epi16 (e, e);
@@ -357,16 +367,14 @@ i420_row_to_rgba_sse2 (const guint8 *y_row,
       e_lo = _mm_unpacklo_epi16 (e, zero);
       e_hi = _mm_unpackhi_epi16 (e, zero);
 
-      r = _mm_packs_epi32 (_mm_srai_epi32 (_mm_add_epi32 (_mm_madd_epi16 (ce_lo, k_r), rounding), 8),
-                           _mm_srai_epi32 (_mm_add_epi32 (_mm_madd_epi16 (ce_hi, k_r), rounding), 8));
-      g = _mm_packs_epi32 (_mm_srai_epi32 (_mm_add_epi32 (_mm_add_epi32 (_mm_madd_epi16 (cd_lo, k_g),
-                                                                         _mm_madd_epi16 (e_lo, k_g_v)),
-                                                          rounding), 8),
-                           _mm_srai_epi32 (_mm_add_epi32 (_mm_add_epi32 (_mm_madd_epi16 (cd_hi, k_g),
-                                                                         _mm_madd_epi16 (e_hi, k_g_v)),
-                                                          rounding), 8));
-      b = _mm_packs_epi32 (_mm_srai_epi32 (_mm_add_epi32 (_mm_madd_epi16 (cd_lo, k_b), rounding), 8),
-                           _mm_srai_epi32 (_mm_add_epi32 (_mm_madd_epi16 (cd_hi, k_b), rounding), 8));
+      r = _mm_packs_epi32 (scale_down (_mm_madd_epi16 (ce_lo, k_r), rounding),
+                           scale_down (_mm_madd_epi16 (ce_hi, k_r), rounding));
+      g = _mm_packs_epi32 (scale_down (_mm_add_epi32 (_mm_madd_epi16 (cd_lo, k_g),
+                                                      _mm_madd_epi16 (e_lo, k_g_v)), rounding),
+                           scale_down (_mm_add_epi32 (_mm_madd_epi16 (cd_hi, k_g),
+                                                      _mm_madd_epi16 (e_hi, k_g_v)), rounding));
+      b = _mm_packs_epi32 (scale_down (_mm_madd_epi16 (cd_lo, k_b), rounding),
+                           scale_down (_mm_madd_epi16 (cd_hi, k_b), rounding));
       r = _mm_packus_epi16 (r, r);
       g = _mm_packus_epi16 (g, g);
       b = _mm_packus_epi16 (b, b);

@@ -138,7 +138,7 @@ wait_for_keyframe (PxVideoDecoder *self,
 }
 
 /* The frame header checks of RFC 6386 §9.1: the first partition must fit
- * in the packet, a keyframe must carry the start code and a size. */
+ * in the packet, a keyframe must carry the start code and a size we take. */
 static gboolean
 check_header (const guint8 *data,
               gsize         size)
@@ -165,7 +165,8 @@ check_header (const guint8 *data,
         return FALSE;
       width = (data[6] | (data[7] << 8)) & 0x3fff;
       height = (data[8] | (data[9] << 8)) & 0x3fff;
-      if (width == 0 || height == 0)
+      if (width == 0 || height == 0
+          || width > PX_VIDEO_DECODER_MAX_SIZE || height > PX_VIDEO_DECODER_MAX_SIZE)
         return FALSE;
       header_size = 10;
     }
@@ -241,7 +242,7 @@ px_video_decoder_decode (PxVideoDecoder  *self,
       self->stats.corrupt++;
       wait_for_keyframe (self, capture_time_us);
       g_set_error (error, PX_CODEC_ERROR, PX_CODEC_ERROR_CORRUPT,
-                   _("A video packet of %" G_GSIZE_FORMAT " bytes is not valid VP8"), size);
+                   _("A video packet of %lu bytes is not valid VP8"), (unsigned long) size);
       return NULL;
     }
 

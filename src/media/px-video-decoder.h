@@ -10,6 +10,10 @@
 
 G_BEGIN_DECLS
 
+/* Largest width or height a stream may declare: 4K cameras fit; a forged
+ * 16383×16383 keyframe would otherwise cost half a gigabyte. */
+#define PX_VIDEO_DECODER_MAX_SIZE 4096
+
 #define PX_TYPE_VIDEO_DECODER (px_video_decoder_get_type ())
 
 G_DECLARE_FINAL_TYPE (PxVideoDecoder, px_video_decoder, PX, VIDEO_DECODER, GObject)

@@ -107,7 +107,7 @@ px_voice_decoder_decode (PxVoiceDecoder  *self,
   if (expected < 0)
     {
       g_set_error (error, PX_CODEC_ERROR, PX_CODEC_ERROR_CORRUPT,
-                   _("A voice packet of %" G_GSIZE_FORMAT " bytes is not valid Opus"), size);
+                   _("A voice packet of %lu bytes is not valid Opus"), (unsigned long) size);
       return -1;
     }
   if ((guint) expected > max_samples)

@@ -136,13 +136,16 @@ start_producer (PxTestHarness      *self,
                 const char         *description,
                 const char         *media_class)
 {
+  /* GStreamer's pipewiresink logs an occasional harmless critical under
+   * load; a fake device must not die of the test's fatal-criticals. */
+  static const char * const device_env[] = { "G_DEBUG=", NULL };
   g_autoptr(GError) error = NULL;
   g_autofree char *what = NULL;
   PxTestProcess *process;
   PxTestNode *node;
   NodeWait wait;
 
-  process = px_test_harness_spawn (self, name, argv, NULL, &error);
+  process = px_test_harness_spawn (self, name, argv, device_env, &error);
   if (process == NULL)
     {
       px_test_harness_fail (self, NULL, "%s", error->message);

@@ -34,6 +34,7 @@ typedef struct
   LossKind kind;
   double drift;          /* sender clock rate minus one */
   guint seconds;         /* of speech; 0: all the speech there is */
+  guint frame_ms;        /* 20, or 10 */
 } Scenario;
 
 typedef struct
@@ -120,7 +121,9 @@ simulate (const Scenario *scenario,
           guint64         seed)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(PxVoiceEncoder) encoder = px_voice_encoder_new (20, &error);
+  guint frame_ms = scenario->frame_ms ? scenario->frame_ms : 20;
+  guint frame = 48 * frame_ms;
+  g_autoptr(PxVoiceEncoder) encoder = px_voice_encoder_new (frame_ms, &error);
   g_autoptr(PxVoiceDecoder) clean = px_voice_decoder_new (&error);
   g_autoptr(PxJitterBuffer) buffer = px_jitter_buffer_new ();
   g_autoptr(GRand) rand = g_rand_new_with_seed ((guint32) seed);
@@ -128,7 +131,7 @@ simulate (const Scenario *scenario,
   g_autoptr(GArray) arrivals = g_array_new (FALSE, FALSE, sizeof (Arrival));
   g_autofree gint16 *reference = NULL;
   gsize n_frames = (scenario->seconds > 0 ? MIN (n_speech, (gsize) scenario->seconds * 48000)
-                                         : n_speech) / FRAME;
+                                         : n_speech) / frame;
   gint16 block[BLOCK];
   gboolean bad_state = FALSE;
   guint burst = 0;
@@ -145,17 +148,17 @@ simulate (const Scenario *scenario,
   /* The receivers have told the sender how much they lose. */
   px_voice_encoder_set_packet_loss (encoder, (guint) (scenario->loss * 100 + 0.5));
 
-  reference = g_new0 (gint16, n_frames * FRAME);
+  reference = g_new0 (gint16, n_frames * frame);
   for (gsize f = 0; f < n_frames; f++)
     {
-      GBytes *packet = px_voice_encoder_encode (encoder, speech + f * FRAME, FRAME, &error);
+      GBytes *packet = px_voice_encoder_encode (encoder, speech + f * frame, frame, &error);
       gboolean lost;
 
       g_assert_no_error (error);
       g_ptr_array_add (packets, packet);
       g_assert_cmpint (px_voice_decoder_decode (clean, g_bytes_get_data (packet, NULL),
                                                 g_bytes_get_size (packet),
-                                                reference + f * FRAME, FRAME, &error), ==, FRAME);
+                                                reference + f * frame, frame, &error), ==, (int) frame);
 
       if (scenario->kind == LOSS_RANDOM)
         {
@@ -178,9 +181,9 @@ simulate (const Scenario *scenario,
 
       if (!lost)
         {
-          /* Sent when the sender's clock says f × 20 ms; that clock runs
+          /* Sent when the sender's clock says f frames; that clock runs
            * at 1 + drift against the receiver's. */
-          gint64 sent = (gint64) (f * 20 * MS / (1.0 + scenario->drift));
+          gint64 sent = (gint64) (f * frame_ms * MS / (1.0 + scenario->drift));
           gint64 delay = BASE_DELAY + g_rand_int_range (rand, (gint32) -scenario->jitter_us,
                                                         (gint32) scenario->jitter_us + 1);
           Arrival arrival = { sent + delay, f };
@@ -190,7 +193,7 @@ simulate (const Scenario *scenario,
     }
   g_array_sort (arrivals, compare_arrivals);
 
-  end_us = (gint64) (n_frames * 20 * MS / (1.0 + scenario->drift)) + BASE_DELAY
+  end_us = (gint64) (n_frames * frame_ms * MS / (1.0 + scenario->drift)) + BASE_DELAY
            + scenario->jitter_us;
 
   for (gint64 now = 0; now < end_us + 300 * MS; now += 10 * MS)
@@ -205,7 +208,7 @@ simulate (const Scenario *scenario,
           Arrival *a = &g_array_index (arrivals, Arrival, next_arrival++);
           GBytes *packet = packets->pdata[a->sequence];
 
-          px_jitter_buffer_push (buffer, a->sequence, (gint64) a->sequence * 20 * MS,
+          px_jitter_buffer_push (buffer, a->sequence, (gint64) a->sequence * frame_ms * MS,
                                  a->arrival_us, g_bytes_get_data (packet, NULL),
                                  g_bytes_get_size (packet));
         }
@@ -245,7 +248,7 @@ simulate (const Scenario *scenario,
         }
 
       /* Compared with the clean decode of the same capture time. */
-      if (capture >= 0 && (gsize) (capture / 10 / MS + 1) * BLOCK <= n_frames * FRAME)
+      if (capture >= 0 && (gsize) (capture / 10 / MS + 1) * BLOCK <= n_frames * frame)
         {
           const gint16 *ref = reference + capture / 10 / MS * BLOCK;
 
@@ -274,7 +277,7 @@ static void
 report (const Scenario *scenario,
         const Outcome  *o)
 {
-  g_test_message ("%-22s corr %.3f  SNR %5.1f dB | delay target %3u ms, now %3u ms, max %3u ms"
+  g_test_message ("%-28s corr %.3f  SNR %5.1f dB | delay target %3u ms, now %3u ms, max %3u ms"
                   " | lost %4" G_GUINT64_FORMAT " (FEC %4" G_GUINT64_FORMAT ") late %3"
                   G_GUINT64_FORMAT " concealed %4" G_GUINT64_FORMAT " dropped %3"
                   G_GUINT64_FORMAT " stretched %3" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
@@ -286,16 +289,19 @@ report (const Scenario *scenario,
 }
 
 static void
-check_common (const Outcome *o)
+check_common (const Scenario *scenario,
+              const Outcome  *o)
 {
+  gint64 frame_us = (scenario->frame_ms ? scenario->frame_ms : 20) * MS;
+
   /* Continuous: no silence while the stream lasts, and the capture time
    * of successive blocks never skips or repeats more than one frame. */
   g_assert_cmpuint (o->silent_blocks, ==, 0);
-  g_assert_cmpuint (o->max_jump_us, <=, 20 * MS);
+  g_assert_cmpuint (o->max_jump_us, <=, frame_us);
   /* Within bounds: the target, and the delay at most a frame beyond. */
   g_assert_cmpuint (o->stats.target_delay_ms, >=, PX_JITTER_BUFFER_DEFAULT_MIN_DELAY_MS);
   g_assert_cmpuint (o->stats.target_delay_ms, <=, PX_JITTER_BUFFER_DEFAULT_MAX_DELAY_MS);
-  g_assert_cmpuint (o->max_delay_ms, <=, PX_JITTER_BUFFER_DEFAULT_MAX_DELAY_MS + 20);
+  g_assert_cmpuint (o->max_delay_ms, <=, PX_JITTER_BUFFER_DEFAULT_MAX_DELAY_MS + frame_us / MS);
   g_assert_cmpuint (o->stats.invalid, ==, 0);
 }
 
@@ -308,7 +314,7 @@ test_clean_network (void)
   ensure_speech ();
   o = simulate (&scenario, 1);
   report (&scenario, &o);
-  check_common (&o);
+  check_common (&scenario, &o);
   g_assert_cmpfloat (o.correlation, >=, 0.999);
   g_assert_cmpuint (o.stats.lost, ==, 0);
   g_assert_cmpuint (o.stats.late, ==, 0);
@@ -327,6 +333,7 @@ test_jitter_and_loss (void)
     { "+-40 ms, 20 % random", 40 * MS, 0.20, LOSS_RANDOM, 0.0, 0 },
     { "+-40 ms, 10 % bursts", 40 * MS, 0.10, LOSS_BURSTS, 0.0, 0 },
     { "+-40 ms, 20 % bursts", 40 * MS, 0.20, LOSS_BURSTS, 0.0, 0 },
+    { "+-40 ms, 10 %, 10 ms frames", 40 * MS, 0.10, LOSS_RANDOM, 0.0, 0, 10 },
   };
   double previous = 1.0;
 
@@ -337,13 +344,17 @@ test_jitter_and_loss (void)
       guint64 sent = o.stats.received + o.stats.lost;
 
       report (&scenarios[i], &o);
-      check_common (&o);
+      check_common (&scenarios[i], &o);
       /* The target covers the jitter: few packets come too late. */
       g_assert_cmpuint (o.stats.target_delay_ms, >=, 60);
       g_assert_cmpuint (o.stats.late * 100, <=, sent * 4);
 
       /* Quality falls gently with loss, never off a cliff. */
-      if (scenarios[i].kind == LOSS_RANDOM)
+      if (scenarios[i].frame_ms == 10)
+        {
+          g_assert_cmpfloat (o.correlation, >=, 0.97 - 2.0 * scenarios[i].loss);
+        }
+      else if (scenarios[i].kind == LOSS_RANDOM)
         {
           double floor = 0.97 - 2.0 * scenarios[i].loss;
 
@@ -374,7 +385,7 @@ test_clock_drift (void)
       report (&scenarios[i], &o);
       g_test_message ("  mean delay first 10 s %.1f ms, last 10 s %.1f ms",
                       o.mean_delay_first_ms, o.mean_delay_last_ms);
-      check_common (&o);
+      check_common (&scenarios[i], &o);
       /* 0.5 % over the clip is hundreds of milliseconds: absorbed, the
        * delay ends where it started. */
       g_assert_cmpfloat (o.mean_delay_last_ms, <=, o.mean_delay_first_ms + 20.0);

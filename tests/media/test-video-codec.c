@@ -256,6 +256,18 @@ test_empty_and_truncated (void)
   check_rejected_or_sane (decoder, nothing, 0, sequence++, &rejected);
   check_rejected_or_sane (decoder, nothing, 1, sequence++, &rejected);
   g_assert_cmpuint (rejected, ==, 3);
+
+  /* A keyframe claiming a size beyond what any camera sends. */
+  {
+    gsize size;
+    const guint8 *data = g_bytes_get_data (packets[0]->data, &size);
+    g_autofree guint8 *huge = g_memdup2 (data, size);
+
+    huge[6] = 0xff;
+    huge[7] = 0x3f;
+    check_rejected_or_sane (decoder, huge, size, sequence++, &rejected);
+    g_assert_cmpuint (rejected, ==, 4);
+  }
   g_assert_true (px_video_decoder_get_needs_keyframe (decoder));
   check_recovers (decoder, &sequence);
 

@@ -52,6 +52,12 @@ window_mapped (gpointer data)
 }
 
 static gboolean
+on_call_page (gpointer data)
+{
+  return g_strcmp0 (px_window_get_page_name (fixture.window), "call") == 0;
+}
+
+static gboolean
 stage_drawn (gpointer data)
 {
   PxStage *stage = px_call_page_get_stage (px_window_get_call_page (fixture.window));
@@ -243,9 +249,16 @@ test_call_page (void)
   drawn_before = px_stage_get_frames_drawn (stage);
   gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.join", NULL);
 
-  g_assert_cmpstr (px_window_get_page_name (fixture.window), ==, "call");
+  /* Joining goes through the embedded server: it takes a moment. */
+  g_assert_true (px_window_get_joining (fixture.window));
+  wait_for (on_call_page, NULL, "the app to join the room on this computer");
+  g_assert_false (px_window_get_joining (fixture.window));
   g_assert_nonnull (px_window_get_joined_target (fixture.window));
+  g_assert_true (px_join_target_is_embedded (px_window_get_joined_target (fixture.window)));
+  g_assert_nonnull (px_application_get_embedded_server (fixture.app));
   g_assert_true (px_call_page_get_waiting (call_page));
+  g_assert_false (px_call_page_get_reconnecting (call_page));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (fixture.window)), ==, "design-review");
 
   room = g_settings_get_string (settings, "last-room");
   g_assert_cmpstr (room, ==, "design-review");
@@ -290,9 +303,14 @@ test_microphone_action (void)
 static void
 test_leave (void)
 {
+  PxMeetingController *controller = px_application_get_meeting_controller (fixture.app);
+
   gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.leave", NULL);
   g_assert_cmpstr (px_window_get_page_name (fixture.window), ==, "join");
   g_assert_null (px_window_get_joined_target (fixture.window));
+  g_assert_null (px_meeting_controller_get_session (controller));
+  g_assert_cmpint (px_meeting_controller_get_state (controller), ==, PX_MEETING_STATE_IDLE);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (fixture.window)), ==, "Parallax");
 }
 
 static void

@@ -23,6 +23,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <glib/gstdio.h>
 
 #include "media/px-jitter-buffer.h"
@@ -63,14 +66,38 @@ mean (GArray *values)
   return values->len ? sum / values->len : 0.0;
 }
 
-/* Runs a command under timeout(1); returns its wall time in ms, or a
- * negative number when it failed. */
+/* CPU time of this process, all threads, ms: unlike wall time it does not
+ * count the time other programs on a busy machine took from us. */
 static double
-run_timed (const char * const *argv)
+process_cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static double
+children_cpu_ms (void)
+{
+  struct rusage usage;
+
+  getrusage (RUSAGE_CHILDREN, &usage);
+  return (usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000.0
+         + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000.0;
+}
+
+/* Runs a command under timeout(1); returns its wall time in ms and sets
+ * @cpu_ms to the CPU time it used, or returns a negative number when it
+ * failed. */
+static double
+run_timed (const char * const *argv,
+           double             *cpu_ms)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *errors = NULL;
   gint64 start = g_get_monotonic_time ();
+  double cpu_start = children_cpu_ms ();
   int status = 0;
 
   if (!g_spawn_sync (NULL, (char **) argv, NULL,
@@ -82,6 +109,7 @@ run_timed (const char * const *argv)
                   errors ? errors : "");
       return -1.0;
     }
+  *cpu_ms = children_cpu_ms () - cpu_start;
   return (g_get_monotonic_time () - start) / 1000.0;
 }
 
@@ -106,6 +134,7 @@ bench_video (guint width,
   g_autoptr(GPtrArray) packets = g_ptr_array_new_with_free_func ((GDestroyNotify) px_video_packet_unref);
   g_autoptr(GArray) encode_ms = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) decode_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  double encode_cpu = 0.0, decode_cpu = 0.0, cpu_start;
   g_autofree char *y4m = g_strdup_printf ("%s/in-%ux%u.y4m", dir, width, height);
   g_autofree char *ours = g_strdup_printf ("%s/ours-%ux%u.ivf", dir, width, height);
   g_autofree char *theirs = g_strdup_printf ("%s/vpxenc-%ux%u.ivf", dir, width, height);
@@ -138,6 +167,7 @@ bench_video (guint width,
     }
   fclose (file);
 
+  cpu_start = process_cpu_ms ();
   for (guint i = 0; i < n_frames; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -153,7 +183,9 @@ bench_video (guint width,
           g_ptr_array_add (packets, packet);
         }
     }
+  encode_cpu = process_cpu_ms () - cpu_start;
 
+  cpu_start = process_cpu_ms ();
   for (guint i = 0; i < packets->len; i++)
     {
       PxVideoPacket *packet = packets->pdata[i];
@@ -168,6 +200,7 @@ bench_video (guint width,
       g_assert_no_error (error);
       g_array_append_val (decode_ms, ms);
     }
+  decode_cpu = process_cpu_ms () - cpu_start;
 
   /* Our stream as IVF, for vpxdec. */
   file = fopen (ours, "wb");
@@ -199,8 +232,9 @@ bench_video (guint width,
            width, height, n_frames, bitrate, bytes * 8.0 / (n_frames / 30.0) / 1000.0,
            px_video_encoder_threads_for_size (width, height),
            px_video_encoder_threads_for_size (width, height) == 1 ? "" : "s");
-  g_print ("  PxVideoEncoder  median %6.2f  p95 %6.2f  mean %6.2f ms/frame\n",
-           percentile (encode_ms, 0.5), percentile (encode_ms, 0.95), mean (encode_ms));
+  g_print ("  PxVideoEncoder  median %6.2f  p95 %6.2f  mean %6.2f ms/frame wall, CPU %6.2f ms/frame\n",
+           percentile (encode_ms, 0.5), percentile (encode_ms, 0.95), mean (encode_ms),
+           encode_cpu / n_frames);
 
   if (vpxenc != NULL)
     {
@@ -218,29 +252,32 @@ bench_video (guint width,
         "--static-thresh=1", "--noise-sensitivity=0", "--max-intra-rate=300",
         "--kf-max-dist=90", "--quiet", output, y4m, NULL
       };
-      double ms = run_timed (argv);
+      double cpu = 0.0;
+      double ms = run_timed (argv, &cpu);
 
       if (ms >= 0)
-        g_print ("  vpxenc (same settings)                       mean %6.2f ms/frame "
-                 "(whole run, Y4M read included)\n", ms / n_frames);
+        g_print ("  vpxenc (same settings)                       mean %6.2f ms/frame wall, CPU %6.2f ms/frame "
+                 "(whole run, Y4M read included)\n", ms / n_frames, cpu / n_frames);
     }
   else
     {
       g_print ("  vpxenc: not installed (Debian package vpx-tools)\n");
     }
 
-  g_print ("  PxVideoDecoder  median %6.2f  p95 %6.2f  mean %6.2f ms/frame\n",
-           percentile (decode_ms, 0.5), percentile (decode_ms, 0.95), mean (decode_ms));
+  g_print ("  PxVideoDecoder  median %6.2f  p95 %6.2f  mean %6.2f ms/frame wall, CPU %6.2f ms/frame\n",
+           percentile (decode_ms, 0.5), percentile (decode_ms, 0.95), mean (decode_ms),
+           decode_cpu / MAX (packets->len, 1));
   if (vpxdec != NULL)
     {
       const char *argv[] = {
         "timeout", "600", vpxdec, "--codec=vp8", "--threads=2", "--noblit", ours, NULL
       };
-      double ms = run_timed (argv);
+      double cpu = 0.0;
+      double ms = run_timed (argv, &cpu);
 
       if (ms >= 0)
-        g_print ("  vpxdec (our stream, no output)               mean %6.2f ms/frame "
-                 "(whole run, IVF read included)\n", ms / packets->len);
+        g_print ("  vpxdec (our stream, no output)               mean %6.2f ms/frame wall, CPU %6.2f ms/frame "
+                 "(whole run, IVF read included)\n", ms / packets->len, cpu / packets->len);
     }
   else
     {

@@ -1,0 +1,631 @@
+/* px-meeting-controller.c: the meeting the app is in, and its own server
+ *
+ * The controller owns at most one PxSession at a time. Joining the app's
+ * own server starts a PxEmbeddedServer (on 127.0.0.1, or on every
+ * interface when LAN guests are allowed) and mints the user a token with
+ * the server's secret; joining elsewhere takes the target's token, which
+ * came from an invite link or the command line.
+ *
+ * A session that closes for good after the join (replaced, kicked, server
+ * gone past the resume window) ends the meeting: ::ended carries why. A
+ * session the user left or cancelled is dropped silently: its handlers are
+ * disconnected before px_session_leave().
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <glib/gi18n.h>
+
+#include "net/px-token.h"
+#include "px-meeting-controller.h"
+
+struct _PxMeetingController
+{
+  GObject parent_instance;
+
+  PxEmbeddedServer *server;
+  gboolean server_on_lan;   /* how the running server was started */
+  gboolean allow_lan;
+  char *host_identity;      /* the user's identity on the embedded server */
+
+  PxJoinTarget *target;
+  PxSession *session;
+  GTask *join_task;
+  PxMeetingState state;
+  guint n_others;
+};
+
+G_DEFINE_FINAL_TYPE (PxMeetingController, px_meeting_controller, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_N_OTHERS,
+  PROP_ALLOW_LAN,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_ENDED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+set_state (PxMeetingController *self,
+           PxMeetingState       state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_n_others (PxMeetingController *self,
+              guint                n_others)
+{
+  if (self->n_others == n_others)
+    return;
+  self->n_others = n_others;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_OTHERS]);
+}
+
+/* Forgets the session without a word to anyone: leaving it is the caller's
+ * business. Returns it. */
+static PxSession *
+detach_session (PxMeetingController *self)
+{
+  PxSession *session = g_steal_pointer (&self->session);
+
+  if (session != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (session, self);
+      g_signal_handlers_disconnect_by_data (px_session_get_participants (session), self);
+    }
+  g_clear_object (&self->target);
+  set_n_others (self, 0);
+  set_state (self, PX_MEETING_STATE_IDLE);
+  return session;
+}
+
+static void
+participants_changed_cb (GListModel          *participants,
+                         guint                position,
+                         guint                removed,
+                         guint                added,
+                         PxMeetingController *self)
+{
+  guint n = g_list_model_get_n_items (participants);
+
+  /* The local participant comes first and is not "someone else". */
+  set_n_others (self, n > 0 ? n - 1 : 0);
+}
+
+static void
+session_state_cb (PxSession           *session,
+                  GParamSpec          *pspec,
+                  PxMeetingController *self)
+{
+  /* Until the join completes, the meeting is connecting whatever the
+   * session says; after it, the session's own states show through. */
+  if (self->join_task != NULL)
+    return;
+
+  switch (px_session_get_state (session))
+    {
+    case PX_SESSION_STATE_JOINED:
+      set_state (self, PX_MEETING_STATE_JOINED);
+      break;
+    case PX_SESSION_STATE_RECONNECTING:
+    case PX_SESSION_STATE_CONNECTING:
+      set_state (self, PX_MEETING_STATE_RECONNECTING);
+      break;
+    case PX_SESSION_STATE_IDLE:
+    case PX_SESSION_STATE_CLOSED:
+    default:
+      break;
+    }
+}
+
+static void
+session_closed_cb (PxSession           *session,
+                   GError              *error,
+                   PxMeetingController *self)
+{
+  g_autoptr(PxSession) closed = NULL;
+  g_autoptr(GError) reason = NULL;
+
+  /* A failed join is reported by its own callback. */
+  if (self->join_task != NULL)
+    return;
+
+  reason = error != NULL ? g_error_copy (error)
+                         : g_error_new (PX_SESSION_ERROR, PX_SESSION_ERROR_CLOSED,
+                                        "The session was closed");
+  closed = detach_session (self);
+  g_signal_emit (self, signals[SIGNAL_ENDED], 0, reason);
+}
+
+static void
+session_joined_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  PxSession *session = PX_SESSION (source);
+  g_autoptr(GTask) task = user_data;
+  PxMeetingController *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+
+  /* Left while joining: px_meeting_controller_leave() answered the task. */
+  if (self->session != session || self->join_task != task)
+    return;
+
+  if (!px_session_join_finish (session, result, &error))
+    {
+      g_autoptr(PxSession) failed = NULL;
+
+      g_clear_object (&self->join_task);
+      failed = detach_session (self);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_clear_object (&self->join_task);
+  participants_changed_cb (px_session_get_participants (session), 0, 0, 0, self);
+  set_state (self, PX_MEETING_STATE_JOINED);
+  session_state_cb (session, NULL, self);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Starts the embedded server, or restarts it when the LAN setting changed
+ * since it started (only ever between meetings). */
+static gboolean
+ensure_embedded_server (PxMeetingController  *self,
+                        GError              **error)
+{
+  g_autoptr(PxEmbeddedServer) server = NULL;
+
+  if (self->server != NULL && self->server_on_lan == self->allow_lan &&
+      px_embedded_server_is_running (self->server))
+    return TRUE;
+
+  if (self->server != NULL)
+    {
+      px_embedded_server_stop (self->server);
+      g_clear_object (&self->server);
+    }
+
+  server = px_embedded_server_new (self->allow_lan ? "0.0.0.0" : "127.0.0.1");
+  if (!px_embedded_server_start (server, error))
+    return FALSE;
+
+  self->server = g_steal_pointer (&server);
+  self->server_on_lan = self->allow_lan;
+  return TRUE;
+}
+
+void
+px_meeting_controller_join_async (PxMeetingController *self,
+                                  PxJoinTarget        *target,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *minted = NULL;
+  const char *url;
+  const char *token;
+
+  g_return_if_fail (PX_IS_MEETING_CONTROLLER (self));
+  g_return_if_fail (PX_IS_JOIN_TARGET (target));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, px_meeting_controller_join_async);
+
+  if (self->session != NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_BUSY,
+                               _("Leave the current meeting before joining another."));
+      return;
+    }
+
+  if (px_join_target_is_embedded (target))
+    {
+      if (!ensure_embedded_server (self, &error))
+        {
+          g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                                   _("The meeting could not be started on this computer (%s)."),
+                                   error->message);
+          return;
+        }
+      url = px_embedded_server_get_url (self->server);
+      minted = px_embedded_server_mint_token (self->server, px_join_target_get_room (target),
+                                              self->host_identity,
+                                              px_join_target_get_display_name (target),
+                                              PX_MEETING_TOKEN_TTL_S, TRUE);
+      token = minted;
+    }
+  else
+    {
+      url = px_join_target_get_server_url (target);
+      token = px_join_target_get_token (target);
+      if (token == NULL)
+        {
+          g_task_return_new_error (task, PX_JOIN_TARGET_ERROR, PX_JOIN_TARGET_ERROR_INVALID_TOKEN,
+                                   _("This server only lets in people it invited. Open the "
+                                     "invite link you received, or start Parallax with --token."));
+          return;
+        }
+    }
+
+  self->target = px_join_target_new_with_token (px_join_target_get_server_url (target),
+                                                px_join_target_get_room (target),
+                                                px_join_target_get_display_name (target),
+                                                token);
+  self->session = px_session_new (url, px_join_target_get_room (target), token);
+  self->join_task = g_object_ref (task);
+  g_signal_connect (self->session, "notify::state", G_CALLBACK (session_state_cb), self);
+  g_signal_connect (self->session, "closed", G_CALLBACK (session_closed_cb), self);
+  g_signal_connect (px_session_get_participants (self->session), "items-changed",
+                    G_CALLBACK (participants_changed_cb), self);
+  set_state (self, PX_MEETING_STATE_CONNECTING);
+
+  px_session_join_async (self->session, NULL, session_joined_cb, g_steal_pointer (&task));
+}
+
+gboolean
+px_meeting_controller_join_finish (PxMeetingController  *self,
+                                   GAsyncResult         *result,
+                                   GError              **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+px_meeting_controller_leave (PxMeetingController *self)
+{
+  g_autoptr(GTask) join_task = NULL;
+  g_autoptr(PxSession) session = NULL;
+
+  g_return_if_fail (PX_IS_MEETING_CONTROLLER (self));
+
+  join_task = g_steal_pointer (&self->join_task);
+  session = detach_session (self);
+  if (session != NULL)
+    px_session_leave (session);
+
+  /* The session's own join callback comes later and finds itself stale. */
+  if (join_task != NULL)
+    g_task_return_new_error (join_task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             "Joining was cancelled");
+}
+
+void
+px_meeting_controller_shutdown (PxMeetingController *self)
+{
+  g_return_if_fail (PX_IS_MEETING_CONTROLLER (self));
+
+  px_meeting_controller_leave (self);
+  if (self->server != NULL)
+    {
+      px_embedded_server_stop (self->server);
+      g_clear_object (&self->server);
+    }
+}
+
+PxMeetingState
+px_meeting_controller_get_state (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), PX_MEETING_STATE_IDLE);
+  return self->state;
+}
+
+PxJoinTarget *
+px_meeting_controller_get_target (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), NULL);
+  return self->target;
+}
+
+PxSession *
+px_meeting_controller_get_session (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), NULL);
+  return self->session;
+}
+
+guint
+px_meeting_controller_get_n_others (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), 0);
+  return self->n_others;
+}
+
+void
+px_meeting_controller_set_allow_lan (PxMeetingController *self,
+                                     gboolean             allow_lan)
+{
+  g_return_if_fail (PX_IS_MEETING_CONTROLLER (self));
+
+  allow_lan = !!allow_lan;
+  if (self->allow_lan == allow_lan)
+    return;
+  self->allow_lan = allow_lan;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ALLOW_LAN]);
+}
+
+gboolean
+px_meeting_controller_get_allow_lan (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), FALSE);
+  return self->allow_lan;
+}
+
+PxEmbeddedServer *
+px_meeting_controller_get_embedded_server (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), NULL);
+  return self->server;
+}
+
+static gboolean
+is_private_ipv4 (guint32 address)
+{
+  return (address >> 24) == 10 ||
+         (address >> 20) == ((172 << 4) | 1) ||
+         (address >> 16) == ((192 << 8) | 168);
+}
+
+/* The address others on the LAN reach this computer at: the first private
+ * IPv4 address of an interface that is up, else any non-loopback IPv4
+ * address, else NULL. */
+static char *
+dup_lan_address (void)
+{
+  struct ifaddrs *interfaces = NULL;
+  char *found = NULL;
+  char *fallback = NULL;
+
+  if (getifaddrs (&interfaces) != 0)
+    return NULL;
+
+  for (struct ifaddrs *i = interfaces; i != NULL && found == NULL; i = i->ifa_next)
+    {
+      const struct sockaddr_in *in;
+      char text[INET_ADDRSTRLEN];
+      guint32 address;
+
+      if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
+          !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
+        continue;
+
+      in = (const struct sockaddr_in *) i->ifa_addr;
+      address = ntohl (in->sin_addr.s_addr);
+      if (inet_ntop (AF_INET, &in->sin_addr, text, sizeof text) == NULL)
+        continue;
+      if (is_private_ipv4 (address))
+        found = g_strdup (text);
+      else if (fallback == NULL)
+        fallback = g_strdup (text);
+    }
+  freeifaddrs (interfaces);
+
+  if (found != NULL)
+    {
+      g_free (fallback);
+      return found;
+    }
+  return fallback;
+}
+
+char *
+px_meeting_controller_create_invite (PxMeetingController  *self,
+                                     GError              **error)
+{
+  g_autofree char *host = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *random = px_random_hex (8);
+  g_autofree char *guest = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(PxJoinTarget) invite = NULL;
+  const char *room;
+
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), NULL);
+
+  if (self->target == NULL || self->state == PX_MEETING_STATE_CONNECTING)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                   _("Join a meeting before inviting people to it."));
+      return NULL;
+    }
+  if (!px_join_target_is_embedded (self->target) || self->server == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   _("This meeting is on another server: ask its organizer for invite links."));
+      return NULL;
+    }
+
+  if (self->server_on_lan)
+    host = dup_lan_address ();
+  if (host == NULL)
+    host = g_strdup ("127.0.0.1");
+  url = g_strdup_printf ("ws://%s:%u", host, px_embedded_server_get_port (self->server));
+
+  /* Each guest gets an identity of their own: two guests sharing one would
+   * replace each other in the room. */
+  room = px_join_target_get_room (self->target);
+  guest = g_strconcat ("guest-", random, NULL);
+  token = px_embedded_server_mint_token (self->server, room, guest, _("Guest"),
+                                         PX_MEETING_TOKEN_TTL_S, TRUE);
+  invite = px_join_target_new_with_token (url, room, "", token);
+  return px_join_target_to_invite (invite, error);
+}
+
+char *
+px_meeting_describe_error (const GError *error,
+                           gboolean      secure)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  /* The controller's own and the join target's errors are worded for
+   * people already. */
+  if (error->domain == PX_JOIN_TARGET_ERROR || error->domain == G_IO_ERROR)
+    return g_strdup (error->message);
+
+  if (error->domain != PX_SESSION_ERROR)
+    return g_strdup_printf (_("Joining failed (%s)."), error->message);
+
+  switch ((PxSessionError) error->code)
+    {
+    case PX_SESSION_ERROR_UNREACHABLE:
+      if (secure)
+        return g_strdup (_("The server could not be reached securely. Check the address and "
+                           "your network connection; if the server uses its own certificate, "
+                           "this computer does not trust it yet."));
+      return g_strdup (_("The server could not be reached. Check the address and your network "
+                         "connection, and that the server is running."));
+    case PX_SESSION_ERROR_INVALID_URL:
+      return g_strdup (_("There is no Parallax server at this address. Check the address."));
+    case PX_SESSION_ERROR_INVALID_ROOM:
+      return g_strdup (_("The room name is not valid. Check the room name."));
+    case PX_SESSION_ERROR_UNAUTHORIZED:
+      return g_strdup (_("The server did not accept your invitation. Ask the organizer for a "
+                         "new invite link."));
+    case PX_SESSION_ERROR_TOKEN_EXPIRED:
+      return g_strdup (_("Your invitation has expired. Ask the organizer for a new invite link."));
+    case PX_SESSION_ERROR_WRONG_ROOM:
+      return g_strdup (_("Your invitation is for another room. Check the room name, or ask "
+                         "for an invite link to this room."));
+    case PX_SESSION_ERROR_ROOM_FULL:
+      return g_strdup (_("This meeting is full. Try again when someone has left."));
+    case PX_SESSION_ERROR_RATE_LIMITED:
+      return g_strdup (_("The server is busy. Wait a moment, then try again."));
+    case PX_SESSION_ERROR_SERVER_DRAINING:
+      return g_strdup (_("The server is shutting down. Try again in a few minutes."));
+    case PX_SESSION_ERROR_NOT_ALLOWED:
+      return g_strdup (_("Your invitation does not allow this. Ask the organizer for a new "
+                         "invite link."));
+    case PX_SESSION_ERROR_REPLACED:
+      return g_strdup (_("You joined this meeting from somewhere else, so you left it here."));
+    case PX_SESSION_ERROR_PROTOCOL:
+      return g_strdup (_("The server and this app do not understand each other. Check that "
+                         "both are up to date."));
+    case PX_SESSION_ERROR_CLOSED:
+      return g_strdup (_("The server ended the meeting."));
+    case PX_SESSION_ERROR_FAILED:
+    case PX_SESSION_ERROR_NOT_JOINED:
+    default:
+      return g_strdup_printf (_("Joining failed (%s)."), error->message);
+    }
+}
+
+static void
+px_meeting_controller_dispose (GObject *object)
+{
+  px_meeting_controller_shutdown (PX_MEETING_CONTROLLER (object));
+
+  G_OBJECT_CLASS (px_meeting_controller_parent_class)->dispose (object);
+}
+
+static void
+px_meeting_controller_finalize (GObject *object)
+{
+  PxMeetingController *self = PX_MEETING_CONTROLLER (object);
+
+  g_free (self->host_identity);
+
+  G_OBJECT_CLASS (px_meeting_controller_parent_class)->finalize (object);
+}
+
+static void
+px_meeting_controller_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  PxMeetingController *self = PX_MEETING_CONTROLLER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, self->state);
+      break;
+    case PROP_N_OTHERS:
+      g_value_set_uint (value, self->n_others);
+      break;
+    case PROP_ALLOW_LAN:
+      g_value_set_boolean (value, self->allow_lan);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+px_meeting_controller_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  PxMeetingController *self = PX_MEETING_CONTROLLER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ALLOW_LAN:
+      px_meeting_controller_set_allow_lan (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+px_meeting_controller_class_init (PxMeetingControllerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = px_meeting_controller_dispose;
+  object_class->finalize = px_meeting_controller_finalize;
+  object_class->get_property = px_meeting_controller_get_property;
+  object_class->set_property = px_meeting_controller_set_property;
+
+  properties[PROP_STATE] =
+    g_param_spec_int ("state", NULL, NULL,
+                      PX_MEETING_STATE_IDLE, PX_MEETING_STATE_RECONNECTING, PX_MEETING_STATE_IDLE,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_OTHERS] =
+    g_param_spec_uint ("n-others", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ALLOW_LAN] =
+    g_param_spec_boolean ("allow-lan", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The meeting ended without the user leaving it; the GError says why. */
+  signals[SIGNAL_ENDED] =
+    g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+px_meeting_controller_init (PxMeetingController *self)
+{
+  g_autofree char *random = px_random_hex (8);
+
+  self->host_identity = g_strconcat ("host-", random, NULL);
+}
+
+PxMeetingController *
+px_meeting_controller_new (void)
+{
+  return g_object_new (PX_TYPE_MEETING_CONTROLLER, NULL);
+}
