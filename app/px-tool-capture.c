@@ -16,6 +16,7 @@
 #include "capture/px-camera-source.h"
 #include "capture/px-pipewire-connection.h"
 #include "media/px-pixel-convert.h"
+#include "px-tool-common.h"
 #include "px-tool-capture.h"
 
 typedef struct
@@ -30,27 +31,6 @@ typedef struct
   gboolean        done;
   gboolean        timed_out;
 } Capture;
-
-static gboolean
-parse_size (const char *text,
-            guint      *width,
-            guint      *height)
-{
-  char *end = NULL;
-  guint64 w, h;
-
-  w = g_ascii_strtoull (text, &end, 10);
-  if (end == text || (*end != 'x' && *end != 'X'))
-    return FALSE;
-  text = end + 1;
-  h = g_ascii_strtoull (text, &end, 10);
-  if (end == text || *end != '\0' || w < 1 || h < 1 || w > PX_FRAME_MAX_SIZE ||
-      h > PX_FRAME_MAX_SIZE)
-    return FALSE;
-  *width = (guint) w;
-  *height = (guint) h;
-  return TRUE;
-}
 
 static void
 frame_ready_cb (PxCameraSource *source,
@@ -132,20 +112,11 @@ px_tool_capture (int    argc,
     { NULL }
   };
 
-  g_option_context_set_summary (context, _("Capture frames from a camera into PNG files and "
-                                           "print the negotiated format and measured rate."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return 2;
-    }
-  if (argc > 1)
-    {
-      g_printerr (_("%s: unexpected argument “%s”\n"), g_get_prgname (), argv[1]);
-      return 2;
-    }
+  if (!px_tool_parse_options (context, _("Capture frames from a camera into PNG files and "
+                                          "print the negotiated format and measured rate."),
+                              entries, FALSE, &argc, &argv) ||
+      !px_tool_expect_no_arguments (argc, argv))
+    return 2;
   if (camera == NULL || out == NULL || frames < 1)
     {
       g_printerr (_("%s: --camera, --out and --frames (at least 1) are required\n"),
@@ -158,7 +129,7 @@ px_tool_capture (int    argc,
                     "and --timeout at most 3600\n"), g_get_prgname ());
       return 2;
     }
-  if (size != NULL && !parse_size (size, &width, &height))
+  if (size != NULL && !px_tool_parse_size (size, 1, PX_FRAME_MAX_SIZE, &width, &height))
     {
       g_printerr (_("%s: “%s” is not a size like 1280x720\n"), g_get_prgname (), size);
       return 2;
@@ -191,7 +162,7 @@ px_tool_capture (int    argc,
 
   if (!px_camera_source_start (source, &error))
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 1;
     }
 
@@ -208,7 +179,7 @@ px_tool_capture (int    argc,
 
   if (px_camera_source_get_error (source) != NULL && pictures->len < (guint) frames)
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), px_camera_source_get_error (source)->message);
+      px_tool_print_error (px_camera_source_get_error (source));
       return 1;
     }
   if (capture.timed_out && pictures->len < (guint) frames)

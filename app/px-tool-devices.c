@@ -8,7 +8,36 @@
 #include <json-glib/json-glib.h>
 
 #include "capture/px-pipewire-connection.h"
+#include "px-tool-common.h"
 #include "px-tool-devices.h"
+
+/* A "name": value member; json-glib takes two calls for each. */
+static void
+add_int_member (JsonBuilder *builder,
+                const char  *name,
+                gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+static void
+add_double_member (JsonBuilder *builder,
+                   const char  *name,
+                   double       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_double_value (builder, value);
+}
+
+static void
+add_string_member (JsonBuilder *builder,
+                   const char  *name,
+                   const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
 
 static JsonNode *
 format_to_json (const PxCameraFormat *format)
@@ -16,29 +45,20 @@ format_to_json (const PxCameraFormat *format)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "format");
-  json_builder_add_string_value (builder, format->format_name);
+  add_string_member (builder, "format", format->format_name);
   json_builder_set_member_name (builder, "supported");
   json_builder_add_boolean_value (builder, format->format != PX_PIXEL_FORMAT_UNKNOWN);
-  json_builder_set_member_name (builder, "width");
-  json_builder_add_int_value (builder, format->width);
-  json_builder_set_member_name (builder, "height");
-  json_builder_add_int_value (builder, format->height);
+  add_int_member (builder, "width", format->width);
+  add_int_member (builder, "height", format->height);
   if (format->min_width != format->max_width || format->min_height != format->max_height)
     {
-      json_builder_set_member_name (builder, "min_width");
-      json_builder_add_int_value (builder, format->min_width);
-      json_builder_set_member_name (builder, "min_height");
-      json_builder_add_int_value (builder, format->min_height);
-      json_builder_set_member_name (builder, "max_width");
-      json_builder_add_int_value (builder, format->max_width);
-      json_builder_set_member_name (builder, "max_height");
-      json_builder_add_int_value (builder, format->max_height);
+      add_int_member (builder, "min_width", format->min_width);
+      add_int_member (builder, "min_height", format->min_height);
+      add_int_member (builder, "max_width", format->max_width);
+      add_int_member (builder, "max_height", format->max_height);
     }
-  json_builder_set_member_name (builder, "min_fps");
-  json_builder_add_double_value (builder, format->min_fps);
-  json_builder_set_member_name (builder, "max_fps");
-  json_builder_add_double_value (builder, format->max_fps);
+  add_double_member (builder, "min_fps", format->min_fps);
+  add_double_member (builder, "max_fps", format->max_fps);
   json_builder_set_member_name (builder, "fps");
   json_builder_begin_array (builder);
   for (guint i = 0; i < format->n_rates; i++)
@@ -63,18 +83,12 @@ devices_to_json (GPtrArray *devices)
 
       formats = px_capture_device_get_formats (device, &n_formats);
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, px_capture_device_get_name (device));
-      json_builder_set_member_name (builder, "description");
-      json_builder_add_string_value (builder, px_capture_device_get_description (device));
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_int_value (builder, px_capture_device_get_id (device));
-      json_builder_set_member_name (builder, "serial");
-      json_builder_add_int_value (builder, (gint64) px_capture_device_get_serial (device));
-      json_builder_set_member_name (builder, "path");
-      json_builder_add_string_value (builder, px_capture_device_get_path (device));
-      json_builder_set_member_name (builder, "serial_number");
-      json_builder_add_string_value (builder, px_capture_device_get_serial_number (device));
+      add_string_member (builder, "name", px_capture_device_get_name (device));
+      add_string_member (builder, "description", px_capture_device_get_description (device));
+      add_int_member (builder, "id", px_capture_device_get_id (device));
+      add_int_member (builder, "serial", (gint64) px_capture_device_get_serial (device));
+      add_string_member (builder, "path", px_capture_device_get_path (device));
+      add_string_member (builder, "serial_number", px_capture_device_get_serial_number (device));
       if (px_capture_device_get_kind (device) == PX_DEVICE_KIND_CAMERA)
         {
           json_builder_set_member_name (builder, "formats");
@@ -156,7 +170,6 @@ px_tool_devices (int    argc,
                  char **argv)
 {
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) cameras = NULL;
   g_autoptr(GPtrArray) microphones = NULL;
   g_autoptr(GPtrArray) speakers = NULL;
@@ -171,20 +184,11 @@ px_tool_devices (int    argc,
     { NULL }
   };
 
-  g_option_context_set_summary (context, _("List cameras (with their formats), microphones "
-                                           "and speakers as PipeWire offers them."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return 2;
-    }
-  if (argc > 1)
-    {
-      g_printerr (_("%s: unexpected argument “%s”\n"), g_get_prgname (), argv[1]);
-      return 2;
-    }
+  if (!px_tool_parse_options (context, _("List cameras (with their formats), microphones "
+                                          "and speakers as PipeWire offers them."),
+                              entries, FALSE, &argc, &argv) ||
+      !px_tool_expect_no_arguments (argc, argv))
+    return 2;
   if (timeout_s < 1 || timeout_s > 600)
     {
       g_printerr (_("%s: --timeout must be between 1 and 600 seconds\n"), g_get_prgname ());

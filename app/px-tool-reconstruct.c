@@ -27,7 +27,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -38,6 +37,7 @@
 #include "recon/px-pair-reconstructor.h"
 #include "recon/px-pfm.h"
 #include "recon/px-rig.h"
+#include "px-tool-common.h"
 #include "px-tool-reconstruct.h"
 
 #define MAX_STEP 64
@@ -311,14 +311,8 @@ reconstruct_pair (PxRig       *rig,
   if (names == NULL)
     return FALSE;
   target = g_build_filename (out_dir, left->id, NULL);
-  if (g_mkdir_with_parents (target, 0755) != 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
-                   _("Could not create %s: %s"), target, g_strerror (errsv));
-      return FALSE;
-    }
+  if (!px_tool_make_folder (target, error))
+    return FALSE;
   px_pair_reconstructor_get_size (reconstructor, &width, &height);
   depth = g_new (float, (gsize) width * height);
 
@@ -401,20 +395,10 @@ px_tool_reconstruct (int    argc,
     { NULL }
   };
 
-  g_option_context_set_summary (context, _("Turn a rig's frames into depth maps and point clouds."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
-      return 2;
-    }
-  if (argc > 1)
-    {
-      g_printerr (_("%s: unexpected argument “%s”\n"), g_get_prgname (), argv[1]);
-      return 2;
-    }
+  if (!px_tool_parse_options (context, _("Turn a rig's frames into depth maps and point clouds."),
+                              entries, TRUE, &argc, &argv) ||
+      !px_tool_expect_no_arguments (argc, argv))
+    return 2;
   if (rig_path == NULL || frames == NULL || out == NULL)
     {
       g_printerr (_("%s: --rig, --frames and --out are required\n"), g_get_prgname ());
@@ -434,7 +418,7 @@ px_tool_reconstruct (int    argc,
   rig = px_rig_new_from_file (rig_path, &error);
   if (rig == NULL)
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 1;
     }
   if (px_rig_get_n_pairs (rig) == 0)
@@ -449,7 +433,7 @@ px_tool_reconstruct (int    argc,
     if (!reconstruct_pair (rig, pair, frames, background, out, (guint) step, (guint) max_disparity,
                            (guint) threads, stages, &done, &error))
       {
-        g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+        px_tool_print_error (error);
         status = 1;
       }
   if (status == 0 && done == 0)
@@ -462,7 +446,7 @@ px_tool_reconstruct (int    argc,
       timings_path = g_build_filename (out, "timings.json", NULL);
       if (!write_timings (timings_path, done, stages, &error))
         {
-          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          px_tool_print_error (error);
           status = 1;
         }
       else

@@ -15,29 +15,8 @@
 #include "render/px-capture-folder.h"
 #include "render/px-headless-context.h"
 #include "render/px-stage-renderer.h"
+#include "px-tool-common.h"
 #include "px-tool-render.h"
-
-static gboolean
-px_tool_render_parse_size (const char *text,
-                           int        *width,
-                           int        *height)
-{
-  char *end = NULL;
-  gint64 w, h;
-
-  w = g_ascii_strtoll (text, &end, 10);
-  if (end == text || (*end != 'x' && *end != 'X'))
-    return FALSE;
-  text = end + 1;
-  h = g_ascii_strtoll (text, &end, 10);
-  if (end == text || *end != '\0')
-    return FALSE;
-  if (w < 16 || h < 16 || w > 16384 || h > 16384)
-    return FALSE;
-  *width = (int) w;
-  *height = (int) h;
-  return TRUE;
-}
 
 int
 px_tool_render (int    argc,
@@ -55,7 +34,7 @@ px_tool_render (int    argc,
   double screen_width_mm = 0, screen_height_mm = 0, viewer_distance_mm = 0;
   int frame = 0, mesh_step = 2;
   gboolean transparent = FALSE, use_es = FALSE;
-  int width = 0, height = 0;
+  guint width = 0, height = 0;
   guint n_frames = 0;
   double scale;
   const GOptionEntry entries[] = {
@@ -82,27 +61,17 @@ px_tool_render (int    argc,
     { NULL }
   };
 
-  g_option_context_set_summary (context, _("Render a frame of a capture folder as it appears "
-                                           "life-size on a screen of the given size."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
-      return 2;
-    }
-  if (argc > 1)
-    {
-      g_printerr (_("%s: unexpected argument “%s”\n"), g_get_prgname (), argv[1]);
-      return 2;
-    }
+  if (!px_tool_parse_options (context, _("Render a frame of a capture folder as it appears "
+                                          "life-size on a screen of the given size."),
+                              entries, TRUE, &argc, &argv) ||
+      !px_tool_expect_no_arguments (argc, argv))
+    return 2;
   if (capture == NULL || out == NULL || size == NULL)
     {
       g_printerr (_("%s: --capture, --size and --out are required\n"), g_get_prgname ());
       return 2;
     }
-  if (!px_tool_render_parse_size (size, &width, &height))
+  if (!px_tool_parse_size (size, 16, 16384, &width, &height))
     {
       g_printerr (_("%s: --size must be WIDTHxHEIGHT, 16 to 16384 pixels each, not “%s”\n"),
                   g_get_prgname (), size);
@@ -135,7 +104,7 @@ px_tool_render (int    argc,
     }
 
   gl = px_headless_context_new (use_es ? PX_HEADLESS_API_GLES : PX_HEADLESS_API_GL,
-                                width, height, &error);
+                                (int) width, (int) height, &error);
   if (gl == NULL)
     {
       g_printerr (_("%s: no OpenGL to render with: %s\n"), g_get_prgname (), error->message);
@@ -149,7 +118,7 @@ px_tool_render (int    argc,
   px_stage_renderer_add_participant (renderer, participant);
 
   if (!px_stage_renderer_realize (renderer, &error) ||
-      !px_stage_renderer_render (renderer, width, height, &error))
+      !px_stage_renderer_render (renderer, (int) width, (int) height, &error))
     {
       g_printerr (_("%s: cannot render: %s\n"), g_get_prgname (), error->message);
       px_stage_renderer_unrealize (renderer);

@@ -21,6 +21,7 @@
 #include "recon/px-rig.h"
 #include "recon/px-stereo-calibration.h"
 #include "recon/px-stereo-rectifier.h"
+#include "px-tool-common.h"
 #include "px-tool-rig.h"
 
 static gboolean
@@ -46,7 +47,7 @@ describe (const char *path)
 
   if (rig == NULL)
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 1;
     }
   px_rig_get_capture_volume (rig, min, max);
@@ -115,15 +116,9 @@ px_tool_rig (int    argc,
     { NULL }
   };
 
-  g_option_context_set_summary (context, _("Make a rig file from OpenCV calibration files, or check one."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
-      return 2;
-    }
+  if (!px_tool_parse_options (context, _("Make a rig file from OpenCV calibration files, or check one."),
+                              entries, TRUE, &argc, &argv))
+    return 2;
   if (argc < 2)
     {
       g_printerr (_("%s: expected OpenCV calibration files or a rig file\n"), g_get_prgname ());
@@ -142,13 +137,13 @@ px_tool_rig (int    argc,
   for (int i = 1; i < argc; i++)
     if (!px_stereo_calibration_load_opencv (&calibration, argv[i], &error))
       {
-        g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+        px_tool_print_error (error);
         return 1;
       }
   rig = px_stereo_calibration_to_rig (&calibration, unit, &error);
   if (rig == NULL)
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 1;
     }
   if (name != NULL)
@@ -157,7 +152,7 @@ px_tool_rig (int    argc,
     {
       if (!px_rig_save (rig, out, &error))
         {
-          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          px_tool_print_error (error);
           return 1;
         }
       return 0;

@@ -17,6 +17,7 @@
 #include "recon/px-gray-image.h"
 #include "recon/px-pfm.h"
 #include "recon/px-stereo-matcher.h"
+#include "px-tool-common.h"
 #include "px-tool-stereo.h"
 
 #define MAX_REPEAT 10000
@@ -72,16 +73,10 @@ px_tool_stereo (int    argc,
   GArray *sorted;
   double median;
 
-  g_option_context_set_summary (context, _("Match a rectified stereo pair and write the left view's "
-                                           "disparity as a PFM file."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
-      return 2;
-    }
+  if (!px_tool_parse_options (context, _("Match a rectified stereo pair and write the left view's "
+                                          "disparity as a PFM file."),
+                              entries, TRUE, &argc, &argv))
+    return 2;
   if (argc != 3)
     {
       g_printerr (_("%s: expected two images, LEFT and RIGHT\n"), g_get_prgname ());
@@ -113,14 +108,14 @@ px_tool_stereo (int    argc,
     right_pixels = px_gray_image_load (argv[2], &rw, &rh, &error);
   if (right_pixels == NULL)
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 1;
     }
 
   matcher = px_stereo_matcher_new ((guint) max_disparity, (guint) threads);
   if ((p1 || p2) && !px_stereo_matcher_set_penalties (matcher, p1 ? p1 : 3, p2 ? p2 : 24, &error))
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 2;
     }
   px_stereo_matcher_set_fill_holes (matcher, !no_fill);
@@ -154,7 +149,7 @@ px_tool_stereo (int    argc,
 
       if (!px_stereo_matcher_match (matcher, &left, &right, disparity, &error))
         {
-          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          px_tool_print_error (error);
           return 1;
         }
       times[i] = (g_get_monotonic_time () - start) / 1000.0;
@@ -168,7 +163,7 @@ px_tool_stereo (int    argc,
 
   if (!px_pfm_save (out, disparity, lw, lh, &error))
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 1;
     }
   g_print (_("%u×%u, %d disparities, %d threads (%s): median %.2f ms over %d runs\n"),

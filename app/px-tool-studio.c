@@ -34,6 +34,7 @@
 #include "studio/px-studio.h"
 #include "studio/px-studio-image.h"
 #include "studio/px-studio-publisher.h"
+#include "px-tool-common.h"
 #include "px-tool-studio.h"
 
 #define DEFAULT_FRAMES 1
@@ -98,15 +99,8 @@ write_frame_set (PxStudio    *studio,
       g_autofree char *depth_path = g_build_filename (dir, depth_name, NULL);
       g_autofree char *mask_path = g_build_filename (dir, mask_name, NULL);
 
-      if (g_mkdir_with_parents (dir, 0755) != 0)
-        {
-          int errsv = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                       _("Could not create %s: %s"), dir, g_strerror (errsv));
-          return FALSE;
-        }
-      if (!px_studio_save_rgb_png (path, view->rgb, view->width, view->height,
+      if (!px_tool_make_folder (dir, error)
+          || !px_studio_save_rgb_png (path, view->rgb, view->width, view->height,
                                    view->rgb_stride, error)
           || !px_studio_save_pfm (depth_path, view->depth, view->width, view->height, error)
           || !px_studio_save_grey_png (mask_path, view->mask, view->width, view->height, error))
@@ -157,7 +151,7 @@ publish (PxStudio *studio,
   g_signal_connect (publisher, "error", G_CALLBACK (error_cb), &state);
   if (!px_studio_publisher_start (publisher, &error))
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 1;
     }
   for (guint i = 0; i < px_studio_rig_get_n_cameras (rig); i++)
@@ -230,21 +224,11 @@ px_tool_studio (int    argc,
     { NULL }
   };
 
-  g_option_context_set_summary (context, _("Film the synthetic studio's person with a virtual rig, "
-                                           "with exact ground-truth depth and mask."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      g_printerr (_("Run “%s --help” for the options.\n"), g_get_prgname ());
-      return 2;
-    }
-  if (argc > 1)
-    {
-      g_printerr (_("%s: unexpected argument “%s”\n"), g_get_prgname (), argv[1]);
-      return 2;
-    }
+  if (!px_tool_parse_options (context, _("Film the synthetic studio's person with a virtual rig, "
+                                          "with exact ground-truth depth and mask."),
+                              entries, TRUE, &argc, &argv) ||
+      !px_tool_expect_no_arguments (argc, argv))
+    return 2;
   if (out == NULL && !pipewire)
     {
       g_printerr (_("%s: --out DIR is required (or --pipewire)\n"), g_get_prgname ());
@@ -300,31 +284,14 @@ px_tool_studio (int    argc,
                     "--distance from 0.3 to 20 m\n"), g_get_prgname (), PX_RIG_MAX_CAMERAS);
       return 2;
     }
-  if (size != NULL)
+  if (size != NULL && !px_tool_parse_size (size, 16, 4096, &width, &image_height))
     {
-      char *end = NULL;
-      guint64 w = g_ascii_strtoull (size, &end, 10), h = 0;
-
-      if (end != size && (*end == 'x' || *end == 'X'))
-        {
-          const char *rest = end + 1;
-
-          h = g_ascii_strtoull (rest, &end, 10);
-          if (end == rest || *end != '\0')
-            h = 0;
-        }
-      if (w < 16 || h < 16 || w > 4096 || h > 4096)
-        {
-          g_printerr (_("%s: --size must be WIDTHxHEIGHT, each from 16 to 4096\n"),
-                      g_get_prgname ());
-          return 2;
-        }
-      width = (guint) w;
-      image_height = (guint) h;
+      g_printerr (_("%s: --size must be WIDTHxHEIGHT, each from 16 to 4096\n"), g_get_prgname ());
+      return 2;
     }
   if (exposure != NULL && !parse_gains (exposure, gains, &error))
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 2;
     }
 
@@ -334,7 +301,7 @@ px_tool_studio (int    argc,
     rig = px_studio_rig_new_line ((guint) cameras, baseline, width, image_height, distance);
   if (rig == NULL)
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      px_tool_print_error (error);
       return 1;
     }
   for (guint i = 0; i < px_studio_rig_get_n_cameras (rig); i++)
@@ -360,7 +327,7 @@ px_tool_studio (int    argc,
         }
       if (!px_studio_rig_save (rig, rig_out, &error))
         {
-          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          px_tool_print_error (error);
           return 1;
         }
     }
@@ -376,7 +343,7 @@ px_tool_studio (int    argc,
       px_studio_render (studio, (double) frame / fps, (guint64) frame);
       if (!write_frame_set (studio, out, (guint64) frame, &error))
         {
-          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+          px_tool_print_error (error);
           return 1;
         }
     }

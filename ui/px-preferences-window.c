@@ -23,6 +23,7 @@ struct _PxPreferencesWindow
   AdwEntryRow *name_row;
   GtkSwitch *microphone_switch;
   GtkSwitch *camera_switch;
+  GtkSwitch *lan_switch;
   AdwPreferencesGroup *displays_group;
   GtkSpinButton *viewer_distance_spin;
 
@@ -121,6 +122,8 @@ px_preferences_window_constructed (GObject *object)
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "microphone", self->microphone_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "embedded-server-lan", self->lan_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "camera", self->camera_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "viewer-distance-mm", self->viewer_distance_spin, "value",
@@ -187,6 +190,7 @@ px_preferences_window_class_init (PxPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PxPreferencesWindow, name_row);
   gtk_widget_class_bind_template_child (widget_class, PxPreferencesWindow, microphone_switch);
   gtk_widget_class_bind_template_child (widget_class, PxPreferencesWindow, camera_switch);
+  gtk_widget_class_bind_template_child (widget_class, PxPreferencesWindow, lan_switch);
   gtk_widget_class_bind_template_child (widget_class, PxPreferencesWindow, displays_group);
   gtk_widget_class_bind_template_child (widget_class, PxPreferencesWindow, viewer_distance_spin);
 }

@@ -29,19 +29,15 @@
 /* The most one playback period may ask for: 100 ms. */
 #define MAX_PERIOD_FRAMES (PX_AUDIO_RATE / 10)
 
-struct _PxAudioStream
+typedef struct
 {
-  GObject parent_instance;
-
   /* Main context. */
   PxPipewireConnection *connection;
   gboolean              capture;
   char                 *device;
   PxAudioStreamState    state;
   GError               *error;
-  gulong                state_handler;
-  gulong                added_handler;
-  gulong                removed_handler;
+  gulong                handlers[3];  /* px_pipewire_connection_follow() */
   GSource              *timeout;
 
   /* Any thread. */
@@ -54,9 +50,10 @@ struct _PxAudioStream
   struct pw_stream     *stream;
   struct spa_hook       stream_listener;
   guint                 stream_generation;
-};
+} PxAudioStreamPrivate;
 
-G_DEFINE_FINAL_TYPE (PxAudioStream, px_audio_stream, G_TYPE_OBJECT)
+/* Abstract: PxMicrophoneSource and PxSpeakerSink are its two faces. */
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PxAudioStream, px_audio_stream, G_TYPE_OBJECT)
 
 G_DEFINE_ENUM_TYPE (PxAudioStreamState, px_audio_stream_state,
                     G_DEFINE_ENUM_VALUE (PX_AUDIO_STREAM_STATE_IDLE, "idle"),
@@ -103,19 +100,20 @@ record_level (PxAudioStream *self,
               const float   *samples,
               guint          n)
 {
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
   float rms, peak;
   guint32 peak_bits, old;
 
   px_audio_measure_level (samples, n, &rms, &peak);
-  atomic_store_explicit (&self->rms_bits, float_bits (rms), memory_order_relaxed);
+  atomic_store_explicit (&priv->rms_bits, float_bits (rms), memory_order_relaxed);
   /* Non-negative floats order like their bit patterns: an integer max. */
   peak_bits = float_bits (peak);
-  old = atomic_load_explicit (&self->peak_bits, memory_order_relaxed);
+  old = atomic_load_explicit (&priv->peak_bits, memory_order_relaxed);
   while (peak_bits > old &&
-         !atomic_compare_exchange_weak_explicit (&self->peak_bits, &old, peak_bits,
+         !atomic_compare_exchange_weak_explicit (&priv->peak_bits, &old, peak_bits,
                                                  memory_order_relaxed, memory_order_relaxed))
     ;
-  atomic_fetch_add_explicit (&self->n_periods, 1, memory_order_relaxed);
+  atomic_fetch_add_explicit (&priv->n_periods, 1, memory_order_relaxed);
 }
 
 /* Events from the PipeWire thread ---------------------------------------------------------- */
@@ -142,41 +140,40 @@ static void
 set_state (PxAudioStream      *self,
            PxAudioStreamState  state)
 {
-  if (self->state == state)
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  if (priv->state == state)
     return;
-  self->state = state;
+  priv->state = state;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
 }
 
 static void
 clear_timeout (PxAudioStream *self)
 {
-  if (self->timeout != NULL)
-    {
-      g_source_destroy (self->timeout);
-      g_clear_pointer (&self->timeout, g_source_unref);
-    }
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  px_pipewire_clear_timeout (&priv->timeout);
 }
 
 static void
 destroy_stream (PxAudioStream *self)
 {
-  px_pipewire_connection_lock (self->connection);
-  if (self->stream != NULL)
-    {
-      spa_hook_remove (&self->stream_listener);
-      pw_stream_destroy (self->stream);
-      self->stream = NULL;
-    }
-  self->stream_generation++;
-  px_pipewire_connection_unlock (self->connection);
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  px_pipewire_connection_lock (priv->connection);
+  px_pipewire_destroy_stream_locked (&priv->stream, &priv->stream_listener);
+  priv->stream_generation++;
+  px_pipewire_connection_unlock (priv->connection);
 }
 
 static void
 end_with_error (PxAudioStream *self,
                 GError        *error)
 {
-  if (self->state == PX_AUDIO_STREAM_STATE_ENDED || self->state == PX_AUDIO_STREAM_STATE_IDLE)
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  if (priv->state == PX_AUDIO_STREAM_STATE_ENDED || priv->state == PX_AUDIO_STREAM_STATE_IDLE)
     {
       g_error_free (error);
       return;
@@ -185,10 +182,10 @@ end_with_error (PxAudioStream *self,
   g_debug ("Audio stream ended: %s", error->message);
   clear_timeout (self);
   destroy_stream (self);
-  g_clear_error (&self->error);
-  self->error = error;
+  g_clear_error (&priv->error);
+  priv->error = error;
   set_state (self, PX_AUDIO_STREAM_STATE_ENDED);
-  g_signal_emit (self, signals[ENDED], 0, self->error);
+  g_signal_emit (self, signals[ENDED], 0, priv->error);
 }
 
 static gboolean
@@ -196,11 +193,12 @@ handle_state_cb (gpointer data)
 {
   Event *event = data;
   PxAudioStream *self = event->self;
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
 
-  if (event->generation != self->stream_generation)
+  if (event->generation != priv->stream_generation)
     return G_SOURCE_REMOVE;
 
-  g_debug ("Audio stream %s: %s%s%s", self->device != NULL ? self->device : "(default)",
+  g_debug ("Audio stream %s: %s%s%s", priv->device != NULL ? priv->device : "(default)",
            pw_stream_state_as_string (event->state), event->message != NULL ? ": " : "",
            event->message != NULL ? event->message : "");
 
@@ -212,14 +210,14 @@ handle_state_cb (gpointer data)
       break;
     case PW_STREAM_STATE_ERROR:
     case PW_STREAM_STATE_UNCONNECTED:
-      if (!px_pipewire_connection_is_alive (self->connection))
+      if (!px_pipewire_connection_is_alive (priv->connection))
         break;
       end_with_error (self, g_error_new (PX_CAPTURE_ERROR,
                                          event->state == PW_STREAM_STATE_ERROR
                                            ? PX_CAPTURE_ERROR_FAILED
                                            : PX_CAPTURE_ERROR_DISCONNECTED,
                                          "Audio device “%s” stopped: %s",
-                                         self->device != NULL ? self->device : "default",
+                                         priv->device != NULL ? priv->device : "default",
                                          event->message != NULL ? event->message : "closed"));
       break;
     case PW_STREAM_STATE_CONNECTING:
@@ -239,33 +237,35 @@ stream_state_changed_cb (void                 *data,
                          const char           *error)
 {
   PxAudioStream *self = data;
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
   Event *event = g_new0 (Event, 1);
 
   event->self = g_object_ref (self);
-  event->generation = self->stream_generation;
+  event->generation = priv->stream_generation;
   event->state = state;
   event->message = g_strdup (error);
-  px_pipewire_connection_post (self->connection, handle_state_cb, event, event_free);
+  px_pipewire_connection_post (priv->connection, handle_state_cb, event, event_free);
 }
 
 static void
 stream_process_cb (void *data)
 {
   PxAudioStream *self = data;
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
   struct pw_buffer *buffer;
   struct spa_data *d;
 
-  buffer = pw_stream_dequeue_buffer (self->stream);
+  buffer = pw_stream_dequeue_buffer (priv->stream);
   if (buffer == NULL)
     return;
   d = &buffer->buffer->datas[0];
   if (d->data == NULL)
     {
-      pw_stream_queue_buffer (self->stream, buffer);
+      pw_stream_queue_buffer (priv->stream, buffer);
       return;
     }
 
-  if (self->capture)
+  if (priv->capture)
     {
       guint32 offset = MIN (d->chunk->offset, d->maxsize);
       guint32 size = MIN (d->chunk->size, d->maxsize - offset);
@@ -273,7 +273,7 @@ stream_process_cb (void *data)
       guint n = size / sizeof (float);
 
       record_level (self, samples, n);
-      px_audio_ring_write (self->ring, samples, n);
+      px_audio_ring_write (priv->ring, samples, n);
     }
   else
     {
@@ -284,7 +284,7 @@ stream_process_cb (void *data)
       if (buffer->requested > 0)
         n = MIN (n, (guint) buffer->requested);
       n = MIN (n, MAX_PERIOD_FRAMES);
-      got = px_audio_ring_read (self->ring, out, n);
+      got = px_audio_ring_read (priv->ring, out, n);
       /* An empty queue plays silence rather than stalling the graph. */
       memset (out + got, 0, (n - got) * sizeof (float));
       record_level (self, out, n);
@@ -293,7 +293,7 @@ stream_process_cb (void *data)
       d->chunk->size = n * sizeof (float);
     }
 
-  pw_stream_queue_buffer (self->stream, buffer);
+  pw_stream_queue_buffer (priv->stream, buffer);
 }
 
 static const struct pw_stream_events stream_events = {
@@ -308,16 +308,18 @@ static gboolean
 return_timeout_cb (gpointer data)
 {
   PxAudioStream *self = data;
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
 
-  g_clear_pointer (&self->timeout, g_source_unref);
+  g_clear_pointer (&priv->timeout, g_source_unref);
   end_with_error (self, g_error_new (PX_CAPTURE_ERROR, PX_CAPTURE_ERROR_DISCONNECTED,
-                                     "Audio device “%s” did not come back", self->device));
+                                     "Audio device “%s” did not come back", priv->device));
   return G_SOURCE_REMOVE;
 }
 
 static void
 open_stream (PxAudioStream *self)
 {
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
   uint8_t buffer[1024];
   struct spa_pod_builder builder = SPA_POD_BUILDER_INIT (buffer, sizeof buffer);
   struct spa_audio_info_raw info = {
@@ -335,42 +337,42 @@ open_stream (PxAudioStream *self)
   params[0] = spa_format_audio_raw_build (&builder, SPA_PARAM_EnumFormat, &info);
 
   props = pw_properties_new (PW_KEY_MEDIA_TYPE, "Audio",
-                             PW_KEY_MEDIA_CATEGORY, self->capture ? "Capture" : "Playback",
+                             PW_KEY_MEDIA_CATEGORY, priv->capture ? "Capture" : "Playback",
                              PW_KEY_MEDIA_ROLE, "Communication",
-                             PW_KEY_NODE_NAME, self->capture ? "parallax-microphone"
+                             PW_KEY_NODE_NAME, priv->capture ? "parallax-microphone"
                                                              : "parallax-speaker",
                              PW_KEY_NODE_LATENCY, "480/48000",
                              NULL);
-  if (self->device != NULL)
+  if (priv->device != NULL)
     {
-      target = px_pipewire_connection_find_device (self->connection, self->device);
-      pw_properties_set (props, PW_KEY_TARGET_OBJECT, self->device);
+      target = px_pipewire_connection_find_device (priv->connection, priv->device);
+      pw_properties_set (props, PW_KEY_TARGET_OBJECT, priv->device);
       pw_properties_set (props, PW_KEY_NODE_DONT_RECONNECT, "true");
       /* Capturing from a speaker means recording what it plays. */
-      if (self->capture && target != NULL &&
+      if (priv->capture && target != NULL &&
           px_capture_device_get_kind (target) == PX_DEVICE_KIND_SPEAKER)
         pw_properties_set (props, PW_KEY_STREAM_CAPTURE_SINK, "true");
     }
 
-  px_pipewire_connection_lock (self->connection);
-  core = px_pipewire_connection_get_core (self->connection);
-  if (core != NULL && self->stream == NULL)
+  px_pipewire_connection_lock (priv->connection);
+  core = px_pipewire_connection_get_core (priv->connection);
+  if (core != NULL && priv->stream == NULL)
     {
-      self->stream_generation++;
-      self->stream = pw_stream_new (core, self->capture ? "parallax-microphone"
+      priv->stream_generation++;
+      priv->stream = pw_stream_new (core, priv->capture ? "parallax-microphone"
                                                         : "parallax-speaker", props);
       props = NULL;
-      if (self->stream != NULL)
+      if (priv->stream != NULL)
         {
-          pw_stream_add_listener (self->stream, &self->stream_listener, &stream_events, self);
-          result = pw_stream_connect (self->stream,
-                                      self->capture ? PW_DIRECTION_INPUT : PW_DIRECTION_OUTPUT,
+          pw_stream_add_listener (priv->stream, &priv->stream_listener, &stream_events, self);
+          result = pw_stream_connect (priv->stream,
+                                      priv->capture ? PW_DIRECTION_INPUT : PW_DIRECTION_OUTPUT,
                                       PW_ID_ANY,
                                       PW_STREAM_FLAG_AUTOCONNECT | PW_STREAM_FLAG_MAP_BUFFERS,
                                       params, 1);
         }
     }
-  px_pipewire_connection_unlock (self->connection);
+  px_pipewire_connection_unlock (priv->connection);
   if (props != NULL)
     pw_properties_free (props);
 
@@ -383,20 +385,19 @@ open_stream (PxAudioStream *self)
 static void
 try_open (PxAudioStream *self)
 {
-  if (self->state != PX_AUDIO_STREAM_STATE_WAITING || self->stream != NULL)
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  if (priv->state != PX_AUDIO_STREAM_STATE_WAITING || priv->stream != NULL)
     return;
-  if (px_pipewire_connection_get_state (self->connection) != PX_PIPEWIRE_STATE_CONNECTED)
+  if (px_pipewire_connection_get_state (priv->connection) != PX_PIPEWIRE_STATE_CONNECTED)
     return;
 
-  if (self->device != NULL &&
-      px_pipewire_connection_find_device (self->connection, self->device) == NULL)
+  if (priv->device != NULL &&
+      px_pipewire_connection_find_device (priv->connection, priv->device) == NULL)
     {
-      if (self->timeout == NULL)
-        {
-          self->timeout = g_timeout_source_new (RETURN_TIMEOUT_MS);
-          g_source_set_callback (self->timeout, return_timeout_cb, self, NULL);
-          g_source_attach (self->timeout, px_pipewire_connection_get_context (self->connection));
-        }
+      if (priv->timeout == NULL)
+        px_pipewire_connection_start_timeout (priv->connection, &priv->timeout, RETURN_TIMEOUT_MS,
+                                              return_timeout_cb, self);
       return;
     }
   clear_timeout (self);
@@ -406,10 +407,12 @@ try_open (PxAudioStream *self)
 static void
 connection_state_cb (PxAudioStream *self)
 {
-  if (self->state == PX_AUDIO_STREAM_STATE_IDLE || self->state == PX_AUDIO_STREAM_STATE_ENDED)
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  if (priv->state == PX_AUDIO_STREAM_STATE_IDLE || priv->state == PX_AUDIO_STREAM_STATE_ENDED)
     return;
 
-  if (px_pipewire_connection_get_state (self->connection) == PX_PIPEWIRE_STATE_CONNECTED)
+  if (px_pipewire_connection_get_state (priv->connection) == PX_PIPEWIRE_STATE_CONNECTED)
     {
       try_open (self);
       return;
@@ -424,7 +427,9 @@ static void
 device_added_cb (PxAudioStream   *self,
                  PxCaptureDevice *device)
 {
-  if (self->device != NULL && g_str_equal (px_capture_device_get_name (device), self->device))
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  if (priv->device != NULL && g_str_equal (px_capture_device_get_name (device), priv->device))
     try_open (self);
 }
 
@@ -432,9 +437,11 @@ static void
 device_removed_cb (PxAudioStream   *self,
                    PxCaptureDevice *device)
 {
-  if (self->device == NULL || !g_str_equal (px_capture_device_get_name (device), self->device))
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  if (priv->device == NULL || !g_str_equal (px_capture_device_get_name (device), priv->device))
     return;
-  if (px_pipewire_connection_get_state (self->connection) != PX_PIPEWIRE_STATE_CONNECTED)
+  if (px_pipewire_connection_get_state (priv->connection) != PX_PIPEWIRE_STATE_CONNECTED)
     return;
 
   end_with_error (self, g_error_new (PX_CAPTURE_ERROR, PX_CAPTURE_ERROR_DISCONNECTED,
@@ -448,15 +455,14 @@ static void
 px_audio_stream_dispose (GObject *object)
 {
   PxAudioStream *self = PX_AUDIO_STREAM (object);
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
 
-  if (self->connection != NULL)
+  if (priv->connection != NULL)
     {
       clear_timeout (self);
       destroy_stream (self);
-      g_clear_signal_handler (&self->state_handler, self->connection);
-      g_clear_signal_handler (&self->added_handler, self->connection);
-      g_clear_signal_handler (&self->removed_handler, self->connection);
-      g_clear_object (&self->connection);
+      px_pipewire_connection_unfollow (priv->connection, priv->handlers);
+      g_clear_object (&priv->connection);
     }
 
   G_OBJECT_CLASS (px_audio_stream_parent_class)->dispose (object);
@@ -466,10 +472,11 @@ static void
 px_audio_stream_finalize (GObject *object)
 {
   PxAudioStream *self = PX_AUDIO_STREAM (object);
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
 
-  px_audio_ring_free (self->ring);
-  g_clear_error (&self->error);
-  g_free (self->device);
+  px_audio_ring_free (priv->ring);
+  g_clear_error (&priv->error);
+  g_free (priv->device);
 
   G_OBJECT_CLASS (px_audio_stream_parent_class)->finalize (object);
 }
@@ -481,11 +488,12 @@ px_audio_stream_get_property (GObject    *object,
                               GParamSpec *pspec)
 {
   PxAudioStream *self = PX_AUDIO_STREAM (object);
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
 
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_enum (value, self->state);
+      g_value_set_enum (value, priv->state);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -507,6 +515,7 @@ px_audio_stream_class_init (PxAudioStreamClass *klass)
                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* The chosen device went away or failed; the GError says why. */
   signals[ENDED] =
     g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
@@ -515,51 +524,53 @@ px_audio_stream_class_init (PxAudioStreamClass *klass)
 static void
 px_audio_stream_init (PxAudioStream *self)
 {
-  self->ring = px_audio_ring_new (RING_CAPACITY);
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  priv->ring = px_audio_ring_new (RING_CAPACITY);
 }
 
-PxAudioStream *
-px_audio_stream_new (PxPipewireConnection *connection,
-                     gboolean              capture,
-                     const char           *device)
+void
+px_audio_stream_construct (PxAudioStream        *self,
+                           PxPipewireConnection *connection,
+                           gboolean              capture,
+                           const char           *device)
 {
-  PxAudioStream *self = g_object_new (PX_TYPE_AUDIO_STREAM, NULL);
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
+  g_return_if_fail (PX_IS_AUDIO_STREAM (self));
+  g_return_if_fail (priv->connection == NULL);
 
   if (connection == NULL)
     connection = px_pipewire_connection_get_default ();
 
-  self->connection = g_object_ref (connection);
-  self->capture = capture;
-  self->device = device != NULL && *device != '\0' ? g_strdup (device) : NULL;
-  self->state_handler = g_signal_connect_swapped (connection, "notify::state",
-                                                  G_CALLBACK (connection_state_cb), self);
-  self->added_handler = g_signal_connect_swapped (connection, "device-added",
-                                                  G_CALLBACK (device_added_cb), self);
-  self->removed_handler = g_signal_connect_swapped (connection, "device-removed",
-                                                    G_CALLBACK (device_removed_cb), self);
-
-  return self;
+  priv->connection = g_object_ref (connection);
+  priv->capture = capture;
+  priv->device = device != NULL && *device != '\0' ? g_strdup (device) : NULL;
+  px_pipewire_connection_follow (connection, priv->handlers, G_CALLBACK (connection_state_cb),
+                                 G_CALLBACK (device_added_cb), G_CALLBACK (device_removed_cb), self);
 }
 
 gboolean
 px_audio_stream_start (PxAudioStream  *self,
                        GError        **error)
 {
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
   g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), FALSE);
 
-  if (self->state != PX_AUDIO_STREAM_STATE_IDLE && self->state != PX_AUDIO_STREAM_STATE_ENDED)
+  if (priv->state != PX_AUDIO_STREAM_STATE_IDLE && priv->state != PX_AUDIO_STREAM_STATE_ENDED)
     return TRUE;
 
-  if (self->device != NULL &&
-      px_pipewire_connection_get_state (self->connection) == PX_PIPEWIRE_STATE_CONNECTED &&
-      px_pipewire_connection_find_device (self->connection, self->device) == NULL)
+  if (priv->device != NULL &&
+      px_pipewire_connection_get_state (priv->connection) == PX_PIPEWIRE_STATE_CONNECTED &&
+      px_pipewire_connection_find_device (priv->connection, priv->device) == NULL)
     {
       g_set_error (error, PX_CAPTURE_ERROR, PX_CAPTURE_ERROR_NOT_FOUND,
-                   "No audio device “%s”", self->device);
+                   "No audio device “%s”", priv->device);
       return FALSE;
     }
 
-  g_clear_error (&self->error);
+  g_clear_error (&priv->error);
   set_state (self, PX_AUDIO_STREAM_STATE_WAITING);
   try_open (self);
 
@@ -581,10 +592,12 @@ px_audio_stream_read (PxAudioStream *self,
                       float         *samples,
                       guint          n)
 {
-  g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), 0);
-  g_return_val_if_fail (self->capture, 0);
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
 
-  return px_audio_ring_read (self->ring, samples, n);
+  g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), 0);
+  g_return_val_if_fail (priv->capture, 0);
+
+  return px_audio_ring_read (priv->ring, samples, n);
 }
 
 guint
@@ -592,26 +605,32 @@ px_audio_stream_write (PxAudioStream *self,
                        const float   *samples,
                        guint          n)
 {
-  g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), 0);
-  g_return_val_if_fail (!self->capture, 0);
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
 
-  return px_audio_ring_write (self->ring, samples, n);
+  g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), 0);
+  g_return_val_if_fail (!priv->capture, 0);
+
+  return px_audio_ring_write (priv->ring, samples, n);
 }
 
 void
 px_audio_stream_flush (PxAudioStream *self)
 {
-  g_return_if_fail (PX_IS_AUDIO_STREAM (self));
-  g_return_if_fail (self->capture);
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
 
-  px_audio_ring_clear (self->ring);
+  g_return_if_fail (PX_IS_AUDIO_STREAM (self));
+  g_return_if_fail (priv->capture);
+
+  px_audio_ring_clear (priv->ring);
 }
 
 guint
 px_audio_stream_get_queued (PxAudioStream *self)
 {
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
   g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), 0);
-  return px_audio_ring_get_fill (self->ring);
+  return px_audio_ring_get_fill (priv->ring);
 }
 
 void
@@ -619,38 +638,48 @@ px_audio_stream_get_level (PxAudioStream *self,
                            float         *rms,
                            float         *peak)
 {
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
   g_return_if_fail (PX_IS_AUDIO_STREAM (self));
 
   if (rms != NULL)
-    *rms = bits_float (atomic_load_explicit (&self->rms_bits, memory_order_relaxed));
+    *rms = bits_float (atomic_load_explicit (&priv->rms_bits, memory_order_relaxed));
   if (peak != NULL)
-    *peak = bits_float (atomic_exchange_explicit (&self->peak_bits, 0, memory_order_relaxed));
+    *peak = bits_float (atomic_exchange_explicit (&priv->peak_bits, 0, memory_order_relaxed));
 }
 
 PxAudioStreamState
 px_audio_stream_get_state (PxAudioStream *self)
 {
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
   g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), PX_AUDIO_STREAM_STATE_IDLE);
-  return self->state;
+  return priv->state;
 }
 
 const GError *
 px_audio_stream_get_error (PxAudioStream *self)
 {
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
   g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), NULL);
-  return self->error;
+  return priv->error;
 }
 
 const char *
 px_audio_stream_get_device (PxAudioStream *self)
 {
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
   g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), NULL);
-  return self->device;
+  return priv->device;
 }
 
 guint64
 px_audio_stream_get_n_periods (PxAudioStream *self)
 {
+  PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
+
   g_return_val_if_fail (PX_IS_AUDIO_STREAM (self), 0);
-  return atomic_load_explicit (&self->n_periods, memory_order_relaxed);
+  return atomic_load_explicit (&priv->n_periods, memory_order_relaxed);
 }

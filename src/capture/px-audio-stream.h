@@ -27,13 +27,23 @@ GType px_audio_stream_state_get_type (void) G_GNUC_CONST;
 
 #define PX_TYPE_AUDIO_STREAM (px_audio_stream_get_type ())
 
-G_DECLARE_FINAL_TYPE (PxAudioStream, px_audio_stream, PX, AUDIO_STREAM, GObject)
+/* The base of PxMicrophoneSource and PxSpeakerSink, which hold no state of
+ * their own. Properties: "state" (PxAudioStreamState). Signals: "ended"
+ * (const GError *), when the chosen device went away or failed. */
+G_DECLARE_DERIVABLE_TYPE (PxAudioStream, px_audio_stream, PX, AUDIO_STREAM, GObject)
 
-/* @capture TRUE: from a microphone (or a speaker's monitor) into the ring;
- * FALSE: from the ring to a speaker. @device NULL: the default device,
- * followed when the default changes. A named device that goes away ends
- * the stream. */
-PxAudioStream      *px_audio_stream_new        (PxPipewireConnection *connection,
+struct _PxAudioStreamClass
+{
+  GObjectClass parent_class;
+};
+
+/* For subclasses, once, right after g_object_new(). @capture TRUE: from a
+ * microphone (or a speaker's monitor) into the ring; FALSE: from the ring
+ * to a speaker. @device NULL: the default device, followed when the
+ * default changes. A named device that goes away ends the stream.
+ * @connection NULL: the shared audio connection. */
+void                px_audio_stream_construct  (PxAudioStream        *self,
+                                                PxPipewireConnection *connection,
                                                 gboolean              capture,
                                                 const char           *device);
 

@@ -54,9 +54,7 @@ struct _PxCameraSource
   guint                 req_fps;
   PxCameraSourceState   state;
   GError               *error;
-  gulong                state_handler;
-  gulong                added_handler;
-  gulong                removed_handler;
+  gulong                handlers[3];  /* px_pipewire_connection_follow() */
   GSource              *timeout;
   guint                 stream_generation;
   char                 *lost_message;
@@ -659,11 +657,7 @@ set_state (PxCameraSource      *self,
 static void
 clear_timeout (PxCameraSource *self)
 {
-  if (self->timeout != NULL)
-    {
-      g_source_destroy (self->timeout);
-      g_clear_pointer (&self->timeout, g_source_unref);
-    }
+  px_pipewire_clear_timeout (&self->timeout);
 }
 
 static void
@@ -671,22 +665,14 @@ start_timeout (PxCameraSource *self,
                guint           ms,
                GSourceFunc     func)
 {
-  clear_timeout (self);
-  self->timeout = g_timeout_source_new (ms);
-  g_source_set_callback (self->timeout, func, self, NULL);
-  g_source_attach (self->timeout, px_pipewire_connection_get_context (self->connection));
+  px_pipewire_connection_start_timeout (self->connection, &self->timeout, ms, func, self);
 }
 
 static void
 destroy_stream (PxCameraSource *self)
 {
   px_pipewire_connection_lock (self->connection);
-  if (self->stream != NULL)
-    {
-      spa_hook_remove (&self->stream_listener);
-      pw_stream_destroy (self->stream);
-      self->stream = NULL;
-    }
+  px_pipewire_destroy_stream_locked (&self->stream, &self->stream_listener);
   self->stream_generation++;
   self->in_width = self->in_height = 0;
   px_pipewire_connection_unlock (self->connection);
@@ -1024,9 +1010,7 @@ px_camera_source_dispose (GObject *object)
     {
       clear_timeout (self);
       destroy_stream (self);
-      g_clear_signal_handler (&self->state_handler, self->connection);
-      g_clear_signal_handler (&self->added_handler, self->connection);
-      g_clear_signal_handler (&self->removed_handler, self->connection);
+      px_pipewire_connection_unfollow (self->connection, self->handlers);
       g_clear_object (&self->connection);
     }
 
@@ -1130,12 +1114,8 @@ px_camera_source_new (PxPipewireConnection *connection,
   self->req_height = height > 0 ? height : DEFAULT_HEIGHT;
   self->req_fps = fps > 0 ? fps : DEFAULT_FPS;
 
-  self->state_handler = g_signal_connect_swapped (connection, "notify::state",
-                                                  G_CALLBACK (connection_state_cb), self);
-  self->added_handler = g_signal_connect_swapped (connection, "device-added",
-                                                  G_CALLBACK (device_added_cb), self);
-  self->removed_handler = g_signal_connect_swapped (connection, "device-removed",
-                                                    G_CALLBACK (device_removed_cb), self);
+  px_pipewire_connection_follow (connection, self->handlers, G_CALLBACK (connection_state_cb),
+                                 G_CALLBACK (device_added_cb), G_CALLBACK (device_removed_cb), self);
 
   return self;
 }

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 #define PX_TYPE_MICROPHONE_SOURCE (px_microphone_source_get_type ())
 
-G_DECLARE_FINAL_TYPE (PxMicrophoneSource, px_microphone_source, PX, MICROPHONE_SOURCE, GObject)
+G_DECLARE_FINAL_TYPE (PxMicrophoneSource, px_microphone_source, PX, MICROPHONE_SOURCE, PxAudioStream)
 
 /* Captures 48 kHz mono float samples in 10 ms periods from the microphone
  * whose node.name is @device (NULL: the default one, followed when it

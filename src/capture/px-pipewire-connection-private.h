@@ -32,4 +32,32 @@ void              px_pipewire_connection_post        (PxPipewireConnection *self
                                                       gpointer              data,
                                                       GDestroyNotify        destroy);
 
+/* What the camera and the audio streams do alike ------------------------------------------ */
+
+/* Connects the three signals a stream follows ("notify::state",
+ * "device-added", "device-removed") to callbacks that get @data first;
+ * their ids go to @handlers, for px_pipewire_connection_unfollow(). */
+void              px_pipewire_connection_follow        (PxPipewireConnection *self,
+                                                        gulong                handlers[3],
+                                                        GCallback             state_cb,
+                                                        GCallback             device_added_cb,
+                                                        GCallback             device_removed_cb,
+                                                        gpointer              data);
+void              px_pipewire_connection_unfollow      (PxPipewireConnection *self,
+                                                        gulong                handlers[3]);
+
+/* Replaces *@timeout with a new one of @ms on the connection's main context. */
+void              px_pipewire_connection_start_timeout (PxPipewireConnection *self,
+                                                        GSource             **timeout,
+                                                        guint                 ms,
+                                                        GSourceFunc           func,
+                                                        gpointer              data);
+
+/* Cancels *@timeout, if any. */
+void              px_pipewire_clear_timeout            (GSource             **timeout);
+
+/* Destroys *@stream, if any, and its @listener; the loop lock held. */
+void              px_pipewire_destroy_stream_locked    (struct pw_stream    **stream,
+                                                        struct spa_hook      *listener);
+
 G_END_DECLS

@@ -1212,3 +1212,59 @@ px_pipewire_connection_get_context (PxPipewireConnection *self)
 {
   return self->context;
 }
+
+void
+px_pipewire_connection_follow (PxPipewireConnection *self,
+                               gulong                handlers[3],
+                               GCallback             state_cb,
+                               GCallback             device_added_cb,
+                               GCallback             device_removed_cb,
+                               gpointer              data)
+{
+  handlers[0] = g_signal_connect_swapped (self, "notify::state", state_cb, data);
+  handlers[1] = g_signal_connect_swapped (self, "device-added", device_added_cb, data);
+  handlers[2] = g_signal_connect_swapped (self, "device-removed", device_removed_cb, data);
+}
+
+void
+px_pipewire_connection_unfollow (PxPipewireConnection *self,
+                                 gulong                handlers[3])
+{
+  for (guint i = 0; i < 3; i++)
+    g_clear_signal_handler (&handlers[i], self);
+}
+
+void
+px_pipewire_connection_start_timeout (PxPipewireConnection  *self,
+                                      GSource              **timeout,
+                                      guint                  ms,
+                                      GSourceFunc            func,
+                                      gpointer               data)
+{
+  px_pipewire_clear_timeout (timeout);
+  *timeout = g_timeout_source_new (ms);
+  g_source_set_callback (*timeout, func, data, NULL);
+  g_source_attach (*timeout, self->context);
+}
+
+void
+px_pipewire_clear_timeout (GSource **timeout)
+{
+  if (*timeout != NULL)
+    {
+      g_source_destroy (*timeout);
+      g_clear_pointer (timeout, g_source_unref);
+    }
+}
+
+void
+px_pipewire_destroy_stream_locked (struct pw_stream **stream,
+                                   struct spa_hook   *listener)
+{
+  if (*stream != NULL)
+    {
+      spa_hook_remove (listener);
+      pw_stream_destroy (*stream);
+      *stream = NULL;
+    }
+}

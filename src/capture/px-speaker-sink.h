@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 #define PX_TYPE_SPEAKER_SINK (px_speaker_sink_get_type ())
 
-G_DECLARE_FINAL_TYPE (PxSpeakerSink, px_speaker_sink, PX, SPEAKER_SINK, GObject)
+G_DECLARE_FINAL_TYPE (PxSpeakerSink, px_speaker_sink, PX, SPEAKER_SINK, PxAudioStream)
 
 /* Plays 48 kHz mono float samples on the speaker whose node.name is
  * @device (NULL: the default one, followed when it changes), with

@@ -29,6 +29,7 @@
 #include "net/px-send-queue.h"
 #include "net/px-token.h"
 #include "net/px-wire.h"
+#include "px-reconstruction-scheduler.h"
 #include "px-server.h"
 
 /* Streams a participant may publish at once. */
@@ -94,6 +95,9 @@ struct _Peer
   gint64 last_activity;
   GHashTable *keyframe_requested;  /* stream → time of the last request */
   GHashTable *subscriptions;       /* stream keys received; NULL: all of them */
+  /* The latest rig calibration forwarded, for late joiners (PROTOCOL.md §13). */
+  JsonObject *rig_calibration;
+  char *rig_calibration_text;      /* its data as sent, to tell a change */
 };
 
 struct _PxServer
@@ -112,6 +116,8 @@ struct _PxServer
   GHashTable *ip_connections; /* ip → count */
   GHashTable *ip_joins;       /* ip → Bucket */
   guint32 next_id;
+  PxReconstructionScheduler *reconstruction;
+  guint32 next_calibration_id;
 
   gboolean draining;
   gboolean drained;
@@ -350,6 +356,8 @@ peer_free (Peer *peer)
   g_clear_pointer (&peer->queue, px_send_queue_free);
   g_clear_pointer (&peer->keyframe_requested, g_hash_table_unref);
   g_clear_pointer (&peer->subscriptions, g_hash_table_unref);
+  g_clear_pointer (&peer->rig_calibration, json_object_unref);
+  g_free (peer->rig_calibration_text);
   g_free (peer);
 }
 
@@ -411,6 +419,7 @@ peer_remove_from_room (Peer       *peer,
   if (g_hash_table_size (room->peers) == 0)
     g_hash_table_remove (self->rooms, room->name);
 
+  px_reconstruction_scheduler_remove (self->reconstruction, peer->id);
   peer_free (peer);
 }
 
@@ -517,6 +526,8 @@ request_keyframe (PxServer *self,
 
   if (publisher == NULL)
     return;
+  /* Volumetric frames carry a camera's packets: that camera needs the keyframe. */
+  stream = px_reconstruction_scheduler_map_keyframe_stream (self->reconstruction, publisher_id, stream);
 
   last = g_hash_table_lookup (publisher->keyframe_requested, GUINT_TO_POINTER (stream));
   if (last != NULL && now - *(gint64 *) last < KEYFRAME_REQUEST_INTERVAL_US)
@@ -607,6 +618,35 @@ peer_publishes (Peer         *peer,
   return FALSE;
 }
 
+/* Queues @stamped (participant already set) for everyone in @peer's room
+ * who receives @stream of it. */
+static void
+fan_out (Peer    *peer,
+         GBytes  *stamped,
+         guint32  stream,
+         guint    kind,
+         gboolean keyframe)
+{
+  GHashTableIter iter;
+  Peer *subscriber;
+
+  g_hash_table_iter_init (&iter, peer->room->peers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &subscriber))
+    {
+      if (subscriber == peer || !subscriber->claims->can_subscribe || !peer_is_open (subscriber))
+        continue;
+      if (subscriber->subscriptions != NULL)
+        {
+          gint64 key = (gint64) stream_key (peer->id, stream);
+
+          if (!g_hash_table_contains (subscriber->subscriptions, &key))
+            continue;
+        }
+      px_send_queue_push (subscriber->queue, stamped, stream_key (peer->id, stream), kind, keyframe);
+      pump (subscriber);
+    }
+}
+
 static void
 handle_binary (Peer   *peer,
                GBytes *message)
@@ -617,8 +657,6 @@ handle_binary (Peer   *peer,
   PxWireHeader header;
   gsize size;
   const guint8 *data = g_bytes_get_data (message, &size);
-  GHashTableIter iter;
-  Peer *subscriber;
 
   if (peer->room == NULL)
     {
@@ -658,23 +696,116 @@ handle_binary (Peer   *peer,
 
   /* The server, not the client, says whose frame this is. */
   stamped = px_wire_frame_with_participant (message, peer->id);
+  fan_out (peer, stamped, header.stream, header.kind, (header.flags & PX_WIRE_FLAG_KEYFRAME) != 0);
+
+  /* A rig publisher's cameras also go to reconstruction. */
+  if (header.kind == PX_WIRE_KIND_VIDEO)
+    {
+      g_autoptr(GBytes) payload = g_bytes_new_from_bytes (message, PX_WIRE_HEADER_SIZE, header.payload_length);
+
+      px_reconstruction_scheduler_push (self->reconstruction, peer->id, &header, payload);
+    }
+}
+
+static void
+volumetric_frame_cb (PxReconstructionScheduler *scheduler,
+                     guint                      publisher_id,
+                     guint                      stream,
+                     gboolean                   keyframe,
+                     GBytes                    *frame,
+                     gpointer                   user_data)
+{
+  PxServer *self = user_data;
+  Peer *publisher = g_hash_table_lookup (self->participants, GUINT_TO_POINTER (publisher_id));
+
+  if (publisher == NULL || publisher->room == NULL)
+    return;
+  fan_out (publisher, frame, stream, PX_WIRE_KIND_DEPTH, keyframe);
+}
+
+static void
+frame_set_error_cb (PxReconstructionScheduler *scheduler,
+                    guint                      publisher_id,
+                    const char                *message,
+                    gpointer                   user_data)
+{
+  PxServer *self = user_data;
+  Peer *publisher = g_hash_table_lookup (self->participants, GUINT_TO_POINTER (publisher_id));
+
+  if (publisher != NULL)
+    peer_send_error (publisher, "invalid-frame-set", message);
+}
+
+static void
+reconstruction_keyframe_needed_cb (PxReconstructionScheduler *scheduler,
+                                   guint                      publisher_id,
+                                   guint                      stream,
+                                   gpointer                   user_data)
+{
+  /* Participant 0: the server itself needs it. */
+  request_keyframe (user_data, publisher_id, stream, 0);
+}
+
+/* Sends @peer the rig calibrations of everyone else in its room. */
+static void
+send_rig_calibrations (Peer *peer)
+{
+  GHashTableIter iter;
+  Peer *other;
 
   g_hash_table_iter_init (&iter, peer->room->peers);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &subscriber))
-    {
-      if (subscriber == peer || !subscriber->claims->can_subscribe || !peer_is_open (subscriber))
-        continue;
-      if (subscriber->subscriptions != NULL)
-        {
-          gint64 key = (gint64) stream_key (peer->id, header.stream);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &other))
+    if (other != peer && other->rig_calibration != NULL)
+      peer_send_object (peer, other->rig_calibration);
+}
 
-          if (!g_hash_table_contains (subscriber->subscriptions, &key))
-            continue;
-        }
-      px_send_queue_push (subscriber->queue, stamped, stream_key (peer->id, header.stream),
-                          header.kind, (header.flags & PX_WIRE_FLAG_KEYFRAME) != 0);
-      pump (subscriber);
+/* A calibration with a rig starts (or changes) the reconstruction of the
+ * publisher's frame sets; it reaches the others once per change, with the
+ * calibration_id its volumetric frames refer to. Any other calibration is
+ * forwarded as it is. */
+static void
+handle_calibration (Peer             *peer,
+                    PxControlMessage *message)
+{
+  PxServer *self = peer->server;
+  JsonObject *data = json_object_get_object_member (message->object, "data");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *text = NULL;
+  guint32 id;
+
+  if (!peer->claims->can_publish)
+    {
+      peer_send_error (peer, "not-allowed", "This token does not grant publishing");
+      return;
     }
+  if (data == NULL || !json_object_has_member (data, "rig"))
+    {
+      json_object_set_int_member (message->object, "participant", peer->id);
+      broadcast (peer->room, peer, message->object);
+      return;
+    }
+
+  if (json_object_has_member (data, "calibration_id"))
+    json_object_remove_member (data, "calibration_id");
+  node = json_node_init_object (json_node_alloc (), data);
+  text = json_to_string (node, FALSE);
+  if (g_strcmp0 (text, peer->rig_calibration_text) == 0)
+    return;
+
+  id = ++self->next_calibration_id;
+  g_clear_pointer (&peer->rig_calibration, json_object_unref);
+  g_clear_pointer (&peer->rig_calibration_text, g_free);
+  if (!px_reconstruction_scheduler_configure (self->reconstruction, peer->id, data, peer->streams, id, &error))
+    {
+      peer_send_error (peer, "invalid-calibration", error->message);
+      return;
+    }
+  json_object_set_int_member (data, "calibration_id", id);
+  json_object_set_int_member (message->object, "participant", peer->id);
+  peer->rig_calibration = json_object_ref (message->object);
+  peer->rig_calibration_text = g_steal_pointer (&text);
+  broadcast (peer->room, peer, message->object);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -873,6 +1004,7 @@ handle_join (Peer             *peer,
       attach_signals (resumed);
       g_message ("%s resumed its place in room %s", resumed->claims->identity, room->name);
       send_welcome (resumed, TRUE);
+      send_rig_calibrations (resumed);
       return;
     }
 
@@ -923,6 +1055,7 @@ handle_join (Peer             *peer,
   joined = px_control_object_new (PX_CONTROL_TYPE_JOINED);
   json_object_set_object_member (joined, "participant", peer_describe (peer));
   broadcast (room, peer, joined);
+  send_rig_calibrations (peer);
 }
 
 static void
@@ -1088,13 +1221,7 @@ handle_control (Peer   *peer,
       break;
 
     case PX_CONTROL_TYPE_CALIBRATION:
-      if (!peer->claims->can_publish)
-        peer_send_error (peer, "not-allowed", "This token does not grant publishing");
-      else
-        {
-          json_object_set_int_member (message->object, "participant", peer->id);
-          broadcast (peer->room, peer, message->object);
-        }
+      handle_calibration (peer, message);
       break;
 
     case PX_CONTROL_TYPE_PING:
@@ -1412,6 +1539,11 @@ px_server_dispose (GObject *object)
 
   if (self->soup != NULL)
     px_server_stop (self);
+  if (self->reconstruction != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->reconstruction, self);
+      px_reconstruction_scheduler_shutdown (self->reconstruction);
+    }
 
   G_OBJECT_CLASS (px_server_parent_class)->dispose (object);
 }
@@ -1448,6 +1580,7 @@ px_server_finalize (GObject *object)
   g_hash_table_destroy (self->rejections);
   g_hash_table_destroy (self->closes);
   g_clear_object (&self->config);
+  g_clear_object (&self->reconstruction);
   g_main_context_unref (self->context);
 
   G_OBJECT_CLASS (px_server_parent_class)->finalize (object);
@@ -1482,6 +1615,11 @@ px_server_init (PxServer *self)
   self->ip_joins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->rejections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->closes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->reconstruction = px_reconstruction_scheduler_new (0);
+  g_signal_connect (self->reconstruction, "volumetric-frame", G_CALLBACK (volumetric_frame_cb), self);
+  g_signal_connect (self->reconstruction, "frame-set-error", G_CALLBACK (frame_set_error_cb), self);
+  g_signal_connect (self->reconstruction, "keyframe-needed",
+                    G_CALLBACK (reconstruction_keyframe_needed_cb), self);
 }
 
 PxServer *
@@ -1787,6 +1925,7 @@ px_server_render_metrics (PxServer *self)
   g_string_append_printf (out, "parallax_forwarding_delay_seconds_sum %.6f\n", self->delay_sum);
   g_string_append_printf (out, "parallax_forwarding_delay_seconds_count %" G_GUINT64_FORMAT "\n",
                           self->delay_count);
+  px_reconstruction_scheduler_render_metrics (self->reconstruction, out);
 
   return g_string_free (out, FALSE);
 }

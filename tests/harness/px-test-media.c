@@ -95,7 +95,7 @@ node_appeared_cb (gpointer   user_data,
     {
       g_autofree char *status = px_test_process_describe_status (wait->node->process);
 
-      g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "gst-launch-1.0 %s", status);
+      g_set_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "the producer %s", status);
       return FALSE;
     }
 
@@ -265,12 +265,40 @@ px_test_harness_add_camera (PxTestHarness          *self,
     }
 }
 
+/* The node properties of pw-cat's -P: a SPA-JSON object. */
+static char *
+pw_cat_properties_arg (const char *name,
+                       const char *description,
+                       const char *extra)
+{
+  GString *arg = g_string_new ("{ media.class=Audio/Source node.name=");
+
+  append_quoted (arg, name);
+  g_string_append (arg, " node.description=");
+  append_quoted (arg, description);
+  if (extra != NULL && *extra != '\0')
+    {
+      g_auto(GStrv) pairs = g_strsplit (extra, ",", -1);
+
+      for (guint i = 0; pairs[i] != NULL; i++)
+        if (*pairs[i] != '\0')
+          g_string_append_printf (arg, " %s", pairs[i]);
+    }
+  g_string_append (arg, " }");
+
+  return g_string_free (arg, FALSE);
+}
+
+/* GStreamer's pipewiresink stalls after a few audio buffers with PipeWire 0.3.65, so the
+ * microphone is a recording: audiotestsrc writes a WAV file and pw-cat publishes it as an
+ * Audio/Source node. Three minutes of it outlast any test. */
 PxTestNode *
 px_test_harness_add_microphone (PxTestHarness              *self,
                                 const PxTestMicrophoneSpec *spec)
 {
   static const PxTestMicrophoneSpec defaults = { 0 };
   char number[G_ASCII_DTOSTR_BUF_SIZE];
+  g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
   g_autofree char *description = NULL;
   g_autofree char *wave = NULL;
@@ -278,12 +306,19 @@ px_test_harness_add_microphone (PxTestHarness              *self,
   g_autofree char *volume = NULL;
   g_autofree char *caps = NULL;
   g_autofree char *properties = NULL;
-  g_autofree char *client_name = NULL;
-  guint serial;
+  g_autofree char *path = NULL;
+  g_autofree char *location = NULL;
+  g_autofree char *buffers = NULL;
+  g_autofree char *rate = NULL;
+  g_autofree char *channels = NULL;
+  g_autofree char *output = NULL;
+  guint serial, sample_rate, n_channels;
 
   g_return_val_if_fail (self != NULL, NULL);
 
   if (!prepare_producer (self))
+    return NULL;
+  if (!px_test_require_programs ("pw-cat", NULL))
     return NULL;
 
   if (spec == NULL)
@@ -294,6 +329,8 @@ px_test_harness_add_microphone (PxTestHarness              *self,
                             : g_strdup_printf ("px-test-microphone-%u", serial);
   description = spec->description != NULL ? g_strdup (spec->description)
                                            : g_strdup_printf ("Fake Microphone %u", serial);
+  sample_rate = spec->rate > 0 ? spec->rate : 48000;
+  n_channels = spec->channels > 0 ? spec->channels : 1;
 
   wave = g_strdup_printf ("wave=%s", spec->wave != NULL ? spec->wave : "sine");
   freq = g_strconcat ("freq=", g_ascii_dtostr (number, sizeof number,
@@ -302,16 +339,35 @@ px_test_harness_add_microphone (PxTestHarness              *self,
   volume = g_strconcat ("volume=", g_ascii_dtostr (number, sizeof number,
                                                    spec->volume > 0 ? spec->volume : 0.5),
                         NULL);
-  caps = g_strdup_printf ("audio/x-raw,rate=%u,channels=%u",
-                          spec->rate > 0 ? spec->rate : 48000,
-                          spec->channels > 0 ? spec->channels : 1);
-  properties = stream_properties_arg ("Audio/Source", NULL, name, description, spec->properties);
-  client_name = g_strdup_printf ("client-name=%s", name);
+  caps = g_strdup_printf ("audio/x-raw,format=S16LE,rate=%u,channels=%u",
+                          sample_rate, n_channels);
+  path = g_strdup_printf ("%s/microphone-%u.wav", px_test_harness_get_tmp_dir (self), serial);
+  location = g_strdup_printf ("location=%s", path);
+  /* Buffers of 100 ms: 1800 of them are three minutes. */
+  buffers = g_strdup_printf ("samplesperbuffer=%u", sample_rate / 10);
+  rate = g_strdup_printf ("%u", sample_rate);
+  channels = g_strdup_printf ("%u", n_channels);
+  properties = pw_cat_properties_arg (name, description, spec->properties);
+
+  {
+    const char *generate[] = {
+      "gst-launch-1.0", "-q", "audiotestsrc", wave, freq, volume, "num-buffers=1800", buffers,
+      "!", caps, "!", "wavenc", "!", "filesink", location, NULL
+    };
+
+    output = px_test_run_sync (generate, NULL, px_test_timeout_ms (60000), &error);
+    if (output == NULL)
+      {
+        px_test_harness_fail (self, NULL, "Could not record the microphone's sound: %s",
+                              error->message);
+        return NULL;
+      }
+  }
 
   {
     const char *argv[] = {
-      "gst-launch-1.0", "audiotestsrc", "is-live=true", wave, freq, volume, "!", caps, "!",
-      "pipewiresink", "mode=provide", properties, client_name, NULL
+      "pw-cat", "--playback", "--target", "0", "--format", "s16", "--rate", rate,
+      "--channels", channels, "-P", properties, path, NULL
     };
 
     return start_producer (self, argv, name, description, "Audio/Source");

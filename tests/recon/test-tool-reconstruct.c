@@ -6,60 +6,26 @@
 #include "config.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "px-tool.h"
+#include "px-tool-test.h"
 #include "recon/px-pfm.h"
 #include "studio/px-studio.h"
 
 /* Microseconds a case may take on a loaded machine. */
 #define DEADLINE (300 * G_USEC_PER_SEC)
 
-static const char *dir;
-
-static int
-run_tool (const char *first, ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  va_list ap;
-
-  g_ptr_array_add (args, (char *) "parallax-tool");
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  return px_tool_main (args->len - 1, (char **) args->pdata);
-}
-
-static char *
-path (const char *first, ...)
-{
-  va_list ap;
-  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
-
-  g_ptr_array_add (parts, (char *) dir);
-  va_start (ap, first);
-  for (const char *p = first; p != NULL; p = va_arg (ap, const char *))
-    g_ptr_array_add (parts, (char *) p);
-  va_end (ap);
-  g_ptr_array_add (parts, NULL);
-  return g_build_filenamev ((char **) parts->pdata);
-}
-
 /* Two frame sets of the studio's default rig, made once for all cases. */
 static void
 test_reconstruct_studio_frames (void)
 {
-  g_autofree char *frames = path ("frames", NULL);
+  g_autofree char *frames = px_tool_test_path ("frames", NULL);
 
   if (g_test_subprocess ())
-    exit (run_tool ("studio", "--frames", "2", "--out", frames, NULL));
+    exit (px_tool_test_run ("studio", "--frames", "2", "--out", frames, NULL));
 
   g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
@@ -68,12 +34,12 @@ test_reconstruct_studio_frames (void)
 static void
 test_reconstruct_writes_views (void)
 {
-  g_autofree char *frames = path ("frames", NULL);
-  g_autofree char *rig = path ("frames", "rig.json", NULL);
-  g_autofree char *out = path ("out", NULL);
-  g_autofree char *depth_path = path ("out", "left", "depth-000001.pfm", NULL);
-  g_autofree char *ply_path = path ("out", "left", "points-000001.ply", NULL);
-  g_autofree char *timings_path = path ("out", "timings.json", NULL);
+  g_autofree char *frames = px_tool_test_path ("frames", NULL);
+  g_autofree char *rig = px_tool_test_path ("frames", "rig.json", NULL);
+  g_autofree char *out = px_tool_test_path ("out", NULL);
+  g_autofree char *depth_path = px_tool_test_path ("out", "left", "depth-000001.pfm", NULL);
+  g_autofree char *ply_path = px_tool_test_path ("out", "left", "points-000001.ply", NULL);
+  g_autofree char *timings_path = px_tool_test_path ("out", "timings.json", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree float *depth = NULL;
   g_autofree char *ply = NULL;
@@ -83,8 +49,8 @@ test_reconstruct_writes_views (void)
   const char *count;
 
   if (g_test_subprocess ())
-    exit (run_tool ("reconstruct", "--rig", rig, "--frames", frames, "--out", out,
-                    "--step", "4", "--threads", "2", NULL));
+    exit (px_tool_test_run ("reconstruct", "--rig", rig, "--frames", frames, "--out", out,
+                            "--step", "4", "--threads", "2", NULL));
 
   g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
@@ -138,7 +104,7 @@ write_empty_frames (void)
         {
           const PxStudioView *view = px_studio_get_view (studio, camera);
           g_autofree char *name = g_strdup_printf ("frame-%06u.png", f);
-          g_autofree char *folder = path ("empty-room", camera ? "right" : "left", NULL);
+          g_autofree char *folder = px_tool_test_path ("empty-room", camera ? "right" : "left", NULL);
           g_autofree char *file = g_build_filename (folder, name, NULL);
           g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_data (view->rgb, GDK_COLORSPACE_RGB, FALSE, 8,
                                                                  (int) view->width, (int) view->height,
@@ -155,12 +121,12 @@ write_empty_frames (void)
 static void
 test_reconstruct_background (void)
 {
-  g_autofree char *frames = path ("frames", NULL);
-  g_autofree char *rig = path ("frames", "rig.json", NULL);
-  g_autofree char *empty = path ("empty-room", NULL);
-  g_autofree char *out = path ("out-person", NULL);
-  g_autofree char *mask_path = path ("out-person", "left", "mask-000001.png", NULL);
-  g_autofree char *truth_path = path ("frames", "left", "mask-000001.png", NULL);
+  g_autofree char *frames = px_tool_test_path ("frames", NULL);
+  g_autofree char *rig = px_tool_test_path ("frames", "rig.json", NULL);
+  g_autofree char *empty = px_tool_test_path ("empty-room", NULL);
+  g_autofree char *out = px_tool_test_path ("out-person", NULL);
+  g_autofree char *mask_path = px_tool_test_path ("out-person", "left", "mask-000001.png", NULL);
+  g_autofree char *truth_path = px_tool_test_path ("frames", "left", "mask-000001.png", NULL);
   g_autoptr(GdkPixbuf) mask = NULL;
   g_autoptr(GdkPixbuf) truth = NULL;
   g_autoptr(GError) error = NULL;
@@ -168,8 +134,8 @@ test_reconstruct_background (void)
   const guint8 *m, *t;
 
   if (g_test_subprocess ())
-    exit (run_tool ("reconstruct", "--rig", rig, "--frames", frames, "--background", empty, "--out", out,
-                    "--step", "4", "--threads", "2", NULL));
+    exit (px_tool_test_run ("reconstruct", "--rig", rig, "--frames", frames, "--background", empty, "--out", out,
+                            "--step", "4", "--threads", "2", NULL));
 
   write_empty_frames ();
   g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
@@ -222,10 +188,9 @@ static void
 test_reconstruct_bad_input (gconstpointer data)
 {
   const BadCase *c = data;
-  g_autofree char *rig = path (c->rig, NULL);
-  g_autofree char *frames = path (c->frames, NULL);
-  g_autofree char *out = path ("bad-out", NULL);
-  g_autofree char *status = g_strdup_printf ("*exit status %d*", c->status);
+  g_autofree char *rig = px_tool_test_path (c->rig, NULL);
+  g_autofree char *frames = px_tool_test_path (c->frames, NULL);
+  g_autofree char *out = px_tool_test_path ("bad-out", NULL);
 
   if (g_test_subprocess ())
     {
@@ -234,39 +199,36 @@ test_reconstruct_bad_input (gconstpointer data)
       /* "background:DIR" stands for a background folder instead of a step. */
       if (g_str_has_prefix (c->step, "background:"))
         {
-          g_autofree char *background = path (c->step + strlen ("background:"), NULL);
+          g_autofree char *background = px_tool_test_path (c->step + strlen ("background:"), NULL);
 
-          code = run_tool ("reconstruct", "--rig", rig, "--frames", frames, "--out", out,
-                           "--background", background, NULL);
+          code = px_tool_test_run ("reconstruct", "--rig", rig, "--frames", frames, "--out", out,
+                                   "--background", background, NULL);
         }
       else
-        code = run_tool ("reconstruct", "--rig", rig, "--frames", frames, "--out", out, "--step", c->step, NULL);
+        code = px_tool_test_run ("reconstruct", "--rig", rig, "--frames", frames, "--out", out, "--step", c->step, NULL);
 
-      g_printerr ("exit status %d\n", code);
-      exit (code);
+      px_tool_test_exit (code);
     }
 
-  g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_failed ();
+  px_tool_test_trap_failed (c->status, DEADLINE);
   g_test_trap_assert_stderr (c->message);
-  g_test_trap_assert_stderr (status);
 }
 
 /* Inputs for the bad cases, derived from the studio's rig file. */
 static void
 write_bad_inputs (void)
 {
-  g_autofree char *rig_path = path ("frames", "rig.json", NULL);
+  g_autofree char *rig_path = px_tool_test_path ("frames", "rig.json", NULL);
   g_autofree char *rig = NULL;
   g_autoptr(GString) broken = NULL;
   g_autoptr(GString) unpaired = NULL;
-  g_autofree char *broken_path = path ("broken.json", NULL);
-  g_autofree char *unpaired_path = path ("unpaired.json", NULL);
-  g_autofree char *empty_left = path ("empty", "left", NULL);
-  g_autofree char *small_left = path ("small", "left", NULL);
-  g_autofree char *small_right = path ("small", "right", NULL);
-  g_autofree char *small_frame = path ("small", "left", "frame-000000.png", NULL);
-  g_autofree char *small_frame_right = path ("small", "right", "frame-000000.png", NULL);
+  g_autofree char *broken_path = px_tool_test_path ("broken.json", NULL);
+  g_autofree char *unpaired_path = px_tool_test_path ("unpaired.json", NULL);
+  g_autofree char *empty_left = px_tool_test_path ("empty", "left", NULL);
+  g_autofree char *small_left = px_tool_test_path ("small", "left", NULL);
+  g_autofree char *small_right = px_tool_test_path ("small", "right", NULL);
+  g_autofree char *small_frame = px_tool_test_path ("small", "left", "frame-000000.png", NULL);
+  g_autofree char *small_frame_right = px_tool_test_path ("small", "right", "frame-000000.png", NULL);
   g_autoptr(GdkPixbuf) small = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, 320, 240);
   char *pairs;
 
@@ -295,44 +257,17 @@ test_reconstruct_prepare_bad_inputs (void)
   write_bad_inputs ();
 }
 
-static void
-remove_tree (const char *folder)
-{
-  g_autoptr(GDir) handle = g_dir_open (folder, 0, NULL);
-  const char *name;
-
-  while (handle && (name = g_dir_read_name (handle)))
-    {
-      g_autofree char *p = g_build_filename (folder, name, NULL);
-
-      if (g_file_test (p, G_FILE_TEST_IS_DIR))
-        remove_tree (p);
-      else
-        g_unlink (p);
-    }
-  g_rmdir (folder);
-}
-
 int
 main (int    argc,
       char **argv)
 {
-  gboolean parent;
   int status;
 
   g_test_init (&argc, &argv, NULL);
 
   /* The parent owns the folder; its subprocesses find it through the
    * environment they inherit. Cases run in order and build on each other. */
-  parent = !g_test_subprocess ();
-  if (parent)
-    {
-      dir = g_dir_make_tmp ("px-tool-reconstruct-XXXXXX", NULL);
-      g_assert_nonnull (dir);
-      g_setenv ("PX_TEST_RECONSTRUCT_DIR", dir, TRUE);
-    }
-  else
-    dir = g_getenv ("PX_TEST_RECONSTRUCT_DIR");
+  px_tool_test_folder_init ("PX_TEST_RECONSTRUCT_DIR", "px-tool-reconstruct-XXXXXX");
 
   g_test_add_func ("/recon/tool-reconstruct/studio-frames", test_reconstruct_studio_frames);
   g_test_add_func ("/recon/tool-reconstruct/writes-views", test_reconstruct_writes_views);
@@ -346,7 +281,7 @@ main (int    argc,
     }
 
   status = g_test_run ();
-  if (parent)
-    remove_tree (dir);
+  if (!g_test_subprocess ())
+    px_tool_test_folder_remove ();
   return status;
 }

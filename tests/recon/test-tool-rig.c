@@ -5,16 +5,13 @@
  */
 #include "config.h"
 
-#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "px-tool.h"
+#include "px-tool-test.h"
 #include "recon/px-rig.h"
 
 #define DEADLINE (60 * G_USEC_PER_SEC)
-
-static const char *dir;
 
 static const char intrinsics[] =
   "%YAML:1.0\n---\n"
@@ -38,41 +35,19 @@ static const char impossible_rig[] =
   "    \"rotation\": [-1,0,0, 0,1,0, 0,0,-1], \"translation\": [0, 0.2, 0] } ],\n"
   "  \"pairs\": [ { \"left\": \"a\", \"right\": \"b\" } ] }\n";
 
-static int
-run_tool (const char *first, ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  va_list ap;
-
-  g_ptr_array_add (args, (char *) "parallax-tool");
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  return px_tool_main (args->len - 1, (char **) args->pdata);
-}
-
-static char *
-file (const char *name)
-{
-  return g_build_filename (dir, name, NULL);
-}
-
 static void
 test_rig_import (void)
 {
-  g_autofree char *in1 = file ("intrinsics.yml");
-  g_autofree char *in2 = file ("extrinsics.yml");
-  g_autofree char *out = file ("rig.json");
+  g_autofree char *in1 = px_tool_test_path ("intrinsics.yml", NULL);
+  g_autofree char *in2 = px_tool_test_path ("extrinsics.yml", NULL);
+  g_autofree char *out = px_tool_test_path ("rig.json", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(PxRig) rig = NULL;
   const PxCamera *left, *right;
   double r[9], t[3];
 
   if (g_test_subprocess ())
-    exit (run_tool ("rig", "--unit", "0.001", "--name", "Desk pair", in1, in2, "--out", out, NULL));
+    exit (px_tool_test_run ("rig", "--unit", "0.001", "--name", "Desk pair", in1, in2, "--out", out, NULL));
 
   g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
@@ -90,10 +65,10 @@ test_rig_import (void)
 static void
 test_rig_describe (void)
 {
-  g_autofree char *out = file ("rig.json");
+  g_autofree char *out = px_tool_test_path ("rig.json", NULL);
 
   if (g_test_subprocess ())
-    exit (run_tool ("rig", out, NULL));
+    exit (px_tool_test_run ("rig", out, NULL));
 
   g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
@@ -120,27 +95,20 @@ static void
 test_rig_bad_input (gconstpointer data)
 {
   const BadCase *c = data;
-  g_autofree char *status = g_strdup_printf ("*exit status %d*", c->status);
 
   if (g_test_subprocess ())
     {
       g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-      int code;
 
-      g_ptr_array_add (args, g_strdup ("parallax-tool"));
       g_ptr_array_add (args, g_strdup ("rig"));
       for (int i = 0; c->args[i]; i++)
         g_ptr_array_add (args, g_str_has_suffix (c->args[i], ".yml") || g_str_has_suffix (c->args[i], ".json")
-                               ? file (c->args[i]) : g_strdup (c->args[i]));
+                               ? px_tool_test_path (c->args[i], NULL) : g_strdup (c->args[i]));
       g_ptr_array_add (args, NULL);
-      code = px_tool_main (args->len - 1, (char **) args->pdata);
-      g_printerr ("exit status %d\n", code);
-      exit (code);
+      px_tool_test_exit (px_tool_test_runv ((const char * const *) args->pdata));
     }
 
-  g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_failed ();
-  g_test_trap_assert_stderr (status);
+  px_tool_test_trap_failed (c->status, DEADLINE);
   if (c->status == 1 && c->args[0] && g_str_has_suffix (c->args[0], ".json"))
     g_test_trap_assert_stdout (c->message);
   else
@@ -160,45 +128,23 @@ write_inputs (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (files); i++)
     {
-      g_autofree char *path = file (files[i].name);
+      g_autofree char *path = px_tool_test_path (files[i].name, NULL);
 
       g_assert_true (g_file_set_contents (path, files[i].text, files[i].length, NULL));
     }
-}
-
-static void
-remove_files (void)
-{
-  const char *names[] = { "intrinsics.yml", "extrinsics.yml", "truncated.yml", "impossible.json", "rig.json" };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *path = file (names[i]);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  gboolean parent;
   int status;
 
   g_test_init (&argc, &argv, NULL);
 
-  parent = !g_test_subprocess ();
-  if (parent)
-    {
-      dir = g_dir_make_tmp ("px-tool-rig-XXXXXX", NULL);
-      g_assert_nonnull (dir);
-      g_setenv ("PX_TEST_RIG_DIR", dir, TRUE);
-      write_inputs ();
-    }
-  else
-    dir = g_getenv ("PX_TEST_RIG_DIR");
+  px_tool_test_folder_init ("PX_TEST_RIG_DIR", "px-tool-rig-XXXXXX");
+  if (!g_test_subprocess ())
+    write_inputs ();
 
   g_test_add_func ("/recon/tool-rig/import", test_rig_import);
   g_test_add_func ("/recon/tool-rig/describe", test_rig_describe);
@@ -210,7 +156,7 @@ main (int    argc,
     }
 
   status = g_test_run ();
-  if (parent)
-    remove_files ();
+  if (!g_test_subprocess ())
+    px_tool_test_folder_remove ();
   return status;
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "px-tool.h"
+#include "px-tool-test.h"
 #include "recon/px-pfm.h"
 
 #define WIDTH 160
@@ -21,30 +21,6 @@
 #define DISPARITY 9
 /* Microseconds a case may take on a loaded machine. */
 #define DEADLINE (120 * G_USEC_PER_SEC)
-
-static const char *dir;
-
-static int
-run_tool (const char *first, ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  va_list ap;
-
-  g_ptr_array_add (args, (char *) "parallax-tool");
-  va_start (ap, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (ap, const char *))
-    g_ptr_array_add (args, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  return px_tool_main (args->len - 1, (char **) args->pdata);
-}
-
-static char *
-file (const char *name)
-{
-  return g_build_filename (dir, name, NULL);
-}
 
 /* A textured plane at one disparity, as PNG files. */
 static void
@@ -55,11 +31,11 @@ write_inputs (void)
   g_autoptr(GdkPixbuf) left = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, WIDTH, HEIGHT);
   g_autoptr(GdkPixbuf) right = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, WIDTH, HEIGHT);
   g_autoptr(GdkPixbuf) small = gdk_pixbuf_new (GDK_COLORSPACE_RGB, FALSE, 8, WIDTH - 8, HEIGHT);
-  g_autofree char *left_path = file ("left.png");
-  g_autofree char *right_path = file ("right.png");
-  g_autofree char *small_path = file ("small.png");
-  g_autofree char *garbage_path = file ("garbage.png");
-  g_autofree char *truncated_path = file ("truncated.png");
+  g_autofree char *left_path = px_tool_test_path ("left.png", NULL);
+  g_autofree char *right_path = px_tool_test_path ("right.png", NULL);
+  g_autofree char *small_path = px_tool_test_path ("small.png", NULL);
+  g_autofree char *garbage_path = px_tool_test_path ("garbage.png", NULL);
+  g_autofree char *truncated_path = px_tool_test_path ("truncated.png", NULL);
   g_autofree char *contents = NULL;
   gsize length;
 
@@ -87,7 +63,7 @@ static void
 test_stereo_help (void)
 {
   if (g_test_subprocess ())
-    exit (run_tool ("stereo", "--help", NULL));
+    exit (px_tool_test_run ("stereo", "--help", NULL));
 
   g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
@@ -97,17 +73,17 @@ test_stereo_help (void)
 static void
 test_stereo_matches (void)
 {
-  g_autofree char *left = file ("left.png");
-  g_autofree char *right = file ("right.png");
-  g_autofree char *out = file ("out.pfm");
+  g_autofree char *left = px_tool_test_path ("left.png", NULL);
+  g_autofree char *right = px_tool_test_path ("right.png", NULL);
+  g_autofree char *out = px_tool_test_path ("out.pfm", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree float *disparity = NULL;
   guint width, height;
   int good = 0;
 
   if (g_test_subprocess ())
-    exit (run_tool ("stereo", left, right, "--max-disparity", "32", "--threads", "2",
-                    "--repeat", "3", "--out", out, NULL));
+    exit (px_tool_test_run ("stereo", left, right, "--max-disparity", "32", "--threads", "2",
+                            "--repeat", "3", "--out", out, NULL));
 
   g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
@@ -148,25 +124,16 @@ static void
 test_stereo_bad_input (gconstpointer data)
 {
   const BadCase *c = data;
-  g_autofree char *left = file (c->left);
-  g_autofree char *right = file (c->right);
-  g_autofree char *out = file ("bad.pfm");
-
-  g_autofree char *status = g_strdup_printf ("*exit status %d*", c->status);
+  g_autofree char *left = px_tool_test_path (c->left, NULL);
+  g_autofree char *right = px_tool_test_path (c->right, NULL);
+  g_autofree char *out = px_tool_test_path ("bad.pfm", NULL);
 
   if (g_test_subprocess ())
-    {
-      int code = run_tool ("stereo", left, right, "--max-disparity", c->max_disparity, "--out", out, NULL);
+    px_tool_test_exit (px_tool_test_run ("stereo", left, right, "--max-disparity", c->max_disparity,
+                                         "--out", out, NULL));
 
-      /* Say the code, so that the parent can tell usage (2) from failure (1). */
-      g_printerr ("exit status %d\n", code);
-      exit (code);
-    }
-
-  g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_failed ();
+  px_tool_test_trap_failed (c->status, DEADLINE);
   g_test_trap_assert_stderr (c->message);
-  g_test_trap_assert_stderr (status);
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 }
 
@@ -174,25 +141,11 @@ static void
 test_stereo_usage (void)
 {
   if (g_test_subprocess ())
-    exit (run_tool ("stereo", "only-one.png", "--max-disparity", "16", "--out", "x.pfm", NULL));
+    exit (px_tool_test_run ("stereo", "only-one.png", "--max-disparity", "16", "--out", "x.pfm", NULL));
 
   g_test_trap_subprocess (NULL, DEADLINE, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_failed ();
   g_test_trap_assert_stderr ("*expected two images*");
-}
-
-static void
-remove_inputs (void)
-{
-  const char *names[] = { "left.png", "right.png", "small.png", "garbage.png", "truncated.png" };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *path = file (names[i]);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 int
@@ -200,22 +153,14 @@ main (int    argc,
       char **argv)
 {
   int status;
-  gboolean parent;
 
   g_test_init (&argc, &argv, NULL);
 
   /* The parent makes the inputs; the subprocesses it starts find them
    * through the environment they inherit. */
-  parent = !g_test_subprocess ();
-  if (parent)
-    {
-      dir = g_dir_make_tmp ("px-tool-stereo-XXXXXX", NULL);
-      g_assert_nonnull (dir);
-      g_setenv ("PX_TEST_STEREO_DIR", dir, TRUE);
-      write_inputs ();
-    }
-  else
-    dir = g_getenv ("PX_TEST_STEREO_DIR");
+  px_tool_test_folder_init ("PX_TEST_STEREO_DIR", "px-tool-stereo-XXXXXX");
+  if (!g_test_subprocess ())
+    write_inputs ();
 
   g_test_add_func ("/recon/tool-stereo/help", test_stereo_help);
   g_test_add_func ("/recon/tool-stereo/matches", test_stereo_matches);
@@ -228,7 +173,7 @@ main (int    argc,
     }
 
   status = g_test_run ();
-  if (parent)
-    remove_inputs ();
+  if (!g_test_subprocess ())
+    px_tool_test_folder_remove ();
   return status;
 }

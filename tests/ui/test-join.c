@@ -3,7 +3,8 @@
  * Runs PxApplication on a private X server and session bus. The app joins
  * its own embedded server; a second participant (a PxSession in this
  * process) comes and goes and the call page follows; an invite link made
- * by the app lets someone in; a real parallax-server refuses a token it did
+ * by the app lets someone in, over the LAN address once LAN guests are
+ * allowed; a real parallax-server refuses a token it did
  * not sign, and a closed port cannot be reached, each with the sentence the
  * user reads; the right token joins it, and when it goes away the call page
  * says it is reconnecting; an invite link opened on the app fills the join
@@ -69,6 +70,44 @@ settle (void)
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }
+}
+
+/* Saves the window as GTK draws it to PX_TEST_OUTPUT, for people to look at
+ * what the user saw in each state. */
+static void
+save_screenshot (const char *name)
+{
+  GtkWidget *widget = GTK_WIDGET (fixture.window);
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  const char *dir = g_getenv ("PX_TEST_OUTPUT") ? g_getenv ("PX_TEST_OUTPUT") : ".";
+  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+
+  /* A page shown a moment ago may not have been drawn yet: nothing to
+   * snapshot until the next frame. */
+  while (node == NULL)
+    {
+      g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_to_node (snapshot);
+      if (node != NULL)
+        break;
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out after %d s waiting for the window to draw %s", WAIT_SECONDS, name);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node,
+                                         &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  path = g_build_filename (dir, name, NULL);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("Screenshot: %s", path);
 }
 
 static gboolean
@@ -284,6 +323,44 @@ test_copy_invite (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
 }
 
+static void
+test_lan_invite (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(PxJoinTarget) target = px_join_target_new ("", ROOM, "Host");
+  g_autoptr(PxEmbeddedServer) local_only = NULL;
+  g_autoptr(PxJoinTarget) invite = NULL;
+  g_autoptr(PxSession) guest = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = NULL;
+
+  local_only = g_object_ref (px_application_get_embedded_server (fixture.app));
+  g_settings_set_boolean (settings, "embedded-server-lan", TRUE);
+  g_assert_true (px_meeting_controller_get_allow_lan (fixture.controller));
+
+  /* The next meeting here starts the server again, on every interface. */
+  press_join (target);
+  wait_for (on_page, "call", "the app to join its server open to the LAN");
+  g_assert_true (px_application_get_embedded_server (fixture.app) != local_only);
+  g_assert_false (px_embedded_server_is_running (local_only));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.copy-invite", NULL));
+  link = clipboard_text ();
+  invite = px_join_target_new_from_invite (link, &error);
+  g_assert_no_error (error);
+  g_test_message ("LAN invite for %s", px_join_target_get_server_url (invite));
+
+  /* The computer's LAN address (or 127.0.0.1 without a network) reaches it. */
+  guest = join_guest (px_join_target_get_server_url (invite), px_join_target_get_room (invite),
+                      px_join_target_get_token (invite));
+  wait_for (n_others_is, GUINT_TO_POINTER (1), "the app to see the LAN guest");
+  px_session_leave (guest);
+  wait_for (n_others_is, GUINT_TO_POINTER (0), "the LAN guest to leave");
+
+  leave ();
+  g_settings_set_boolean (settings, "embedded-server-lan", FALSE);
+}
+
 /* A real parallax-server ------------------------------------------------- */
 
 typedef struct
@@ -371,6 +448,8 @@ test_remote_server (void)
   press_join (wrong_target);
   wait_for (not_joining, NULL, "the server to refuse the token");
   assert_join_error ("did not accept your invitation");
+  settle ();
+  save_screenshot ("join-refused.png");
 
   /* No invitation for that room at all: refused before connecting. */
   press_join (no_token);
@@ -390,6 +469,8 @@ test_remote_server (void)
   px_test_harness_stop_process (fixture.harness, server);
   wait_for (reconnecting, NULL, "the call page to say it is reconnecting");
   g_assert_cmpstr (px_window_get_page_name (fixture.window), ==, "call");
+  settle ();
+  save_screenshot ("call-reconnecting.png");
   g_assert_nonnull (px_window_get_joined_target (fixture.window));
 
   leave ();
@@ -448,6 +529,7 @@ test_cancel (void)
                    PX_MEETING_STATE_CONNECTING);
   settle ();
   g_assert_true (px_window_get_joining (fixture.window));
+  save_screenshot ("join-connecting.png");
 
   gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.cancel-join", NULL);
   g_assert_false (px_window_get_joining (fixture.window));
@@ -491,6 +573,13 @@ test_invite_link_fills (void)
                             "no access token"));
 }
 
+/* Screenshots show each state, not a crossfade between two. */
+static void
+no_animations_cb (GApplication *application)
+{
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+}
+
 static void
 skip_without_display (void)
 {
@@ -518,6 +607,7 @@ main (int   argc,
     }
 
   fixture.app = px_application_new ();
+  g_signal_connect (fixture.app, "startup", G_CALLBACK (no_animations_cb), NULL);
   g_assert_true (g_application_register (G_APPLICATION (fixture.app), NULL, NULL));
   g_application_activate (G_APPLICATION (fixture.app));
   fixture.window = PX_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (fixture.app)));
@@ -527,6 +617,7 @@ main (int   argc,
   g_test_add_func ("/ui/join/embedded-by-default", test_embedded_by_default);
   g_test_add_func ("/ui/join/second-participant", test_second_participant);
   g_test_add_func ("/ui/join/copy-invite", test_copy_invite);
+  g_test_add_func ("/ui/join/lan-invite", test_lan_invite);
   g_test_add_func ("/ui/join/remote-server", test_remote_server);
   g_test_add_func ("/ui/join/unreachable", test_unreachable);
   g_test_add_func ("/ui/join/cancel", test_cancel);

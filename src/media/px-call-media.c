@@ -1,0 +1,375 @@
+/* px-call-media.c: the media of one meeting, for one session
+ *
+ * Threads:
+ *   - the session's thread: the roster, every PxRemoteMedia (video decoding,
+ *     jitter buffer pushes), the PxLocalMedia's devices, all signals;
+ *   - the playout thread (here): keeps the speaker's queue between one and
+ *     two 10 ms blocks, mixing each block from the jitter buffers at the
+ *     time it will be heard (PxAudioMixer and PxJitterBuffer lock for
+ *     themselves);
+ *   - PxLocalMedia's video and voice encoder threads, and the PipeWire
+ *     threads of the capture layer.
+ *
+ * Keeping the speaker queue that short is what holds the mouth-to-ear
+ * delay down; the jitter buffer, not the speaker queue, absorbs the network.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+#include <math.h>
+
+#include "capture/px-speaker-sink.h"
+#include "media/px-audio-mixer.h"
+#include "media/px-call-media.h"
+
+#define BLOCK_SAMPLES      PX_AUDIO_MIXER_BLOCK_SAMPLES
+#define QUEUE_TARGET       (2 * BLOCK_SAMPLES)
+#define PLAYOUT_POLL_US    2000
+
+struct _PxCallMedia
+{
+  GObject parent_instance;
+
+  PxSession *session;
+  PxLocalMedia *local;
+  PxAudioMixer *mixer;
+  GHashTable *remotes;         /* PxSessionParticipant → PxRemoteMedia */
+  GListModel *participants;
+  gulong items_changed_id;
+  gulong media_frame_id;
+
+  PxPipewireConnection *speaker_connection;
+  char *speaker_name;
+  gboolean playback_enabled;
+  PxSpeakerSink *speaker;
+  GThread *playout_thread;
+  gint running;                /* atomic */
+  gboolean started;
+};
+
+G_DEFINE_FINAL_TYPE (PxCallMedia, px_call_media, G_TYPE_OBJECT)
+
+enum
+{
+  SIGNAL_REMOTE_ADDED,
+  SIGNAL_REMOTE_REMOVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static gpointer
+playout_thread_func (gpointer data)
+{
+  PxCallMedia *self = data;
+  gint16 mixed[BLOCK_SAMPLES];
+  float samples[BLOCK_SAMPLES];
+
+  while (g_atomic_int_get (&self->running))
+    {
+      guint queued = px_speaker_sink_get_queued (self->speaker);
+      gint64 heard_at;
+
+      if (queued >= QUEUE_TARGET)
+        {
+          g_usleep (PLAYOUT_POLL_US);
+          continue;
+        }
+
+      /* This block plays once what is queued before it has played. */
+      heard_at = g_get_monotonic_time () + (gint64) queued * G_USEC_PER_SEC / PX_AUDIO_RATE;
+      px_audio_mixer_mix (self->mixer, heard_at, mixed, BLOCK_SAMPLES);
+      for (guint i = 0; i < BLOCK_SAMPLES; i++)
+        samples[i] = mixed[i] / 32768.0f;
+      px_speaker_sink_write (self->speaker, samples, BLOCK_SAMPLES);
+    }
+
+  return NULL;
+}
+
+static void
+add_remote (PxCallMedia          *self,
+            PxSessionParticipant *participant)
+{
+  g_autoptr(PxRemoteMedia) remote = NULL;
+
+  if (px_session_participant_get_local (participant)
+      || g_hash_table_contains (self->remotes, participant))
+    return;
+
+  remote = px_remote_media_new (self->session, participant, self->mixer);
+  g_hash_table_insert (self->remotes, g_object_ref (participant), g_object_ref (remote));
+  g_signal_emit (self, signals[SIGNAL_REMOTE_ADDED], 0, remote);
+}
+
+static void
+sync_roster (PxCallMedia *self)
+{
+  guint n = g_list_model_get_n_items (self->participants);
+  g_autoptr(GHashTable) present = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PxSessionParticipant) participant = g_list_model_get_item (self->participants, i);
+
+      g_hash_table_add (present, participant);
+      add_remote (self, participant);
+    }
+
+  g_hash_table_iter_init (&iter, self->remotes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (g_hash_table_contains (present, key))
+        continue;
+      g_ptr_array_add (gone, g_object_ref (value));
+      g_hash_table_iter_remove (&iter);
+    }
+
+  for (guint i = 0; i < gone->len; i++)
+    {
+      PxRemoteMedia *remote = g_ptr_array_index (gone, i);
+
+      g_signal_emit (self, signals[SIGNAL_REMOTE_REMOVED], 0, remote);
+      g_object_run_dispose (G_OBJECT (remote));
+    }
+}
+
+static void
+items_changed_cb (GListModel  *model,
+                  guint        position,
+                  guint        removed,
+                  guint        added,
+                  PxCallMedia *self)
+{
+  sync_roster (self);
+}
+
+static void
+media_frame_cb (PxSession            *session,
+                PxSessionParticipant *participant,
+                guint                 kind,
+                guint                 stream,
+                guint                 flags,
+                guint                 sequence,
+                gint64                capture_time,
+                GBytes               *payload,
+                PxCallMedia          *self)
+{
+  PxRemoteMedia *remote = g_hash_table_lookup (self->remotes, participant);
+
+  if (remote == NULL)
+    {
+      /* A frame can come before the roster's items-changed reaches us. */
+      sync_roster (self);
+      remote = g_hash_table_lookup (self->remotes, participant);
+      if (remote == NULL)
+        return;
+    }
+
+  px_remote_media_push_frame (remote, (PxWireKind) kind, stream, (guint16) flags, sequence,
+                              capture_time, payload);
+}
+
+gboolean
+px_call_media_start (PxCallMedia  *self,
+                     GError      **error)
+{
+  g_return_val_if_fail (PX_IS_CALL_MEDIA (self), FALSE);
+
+  if (self->started)
+    return TRUE;
+
+  if (self->playback_enabled)
+    {
+      self->speaker = px_speaker_sink_new (self->speaker_connection, self->speaker_name);
+      if (!px_speaker_sink_start (self->speaker, error))
+        {
+          g_clear_object (&self->speaker);
+          return FALSE;
+        }
+      g_atomic_int_set (&self->running, TRUE);
+      self->playout_thread = g_thread_new ("px-playout", playout_thread_func, self);
+    }
+
+  if (!px_local_media_start (self->local, error))
+    {
+      px_call_media_stop (self);
+      return FALSE;
+    }
+
+  self->started = TRUE;
+  return TRUE;
+}
+
+void
+px_call_media_stop (PxCallMedia *self)
+{
+  g_return_if_fail (PX_IS_CALL_MEDIA (self));
+
+  px_local_media_stop (self->local);
+  g_atomic_int_set (&self->running, FALSE);
+  g_clear_pointer (&self->playout_thread, g_thread_join);
+  if (self->speaker != NULL)
+    {
+      px_speaker_sink_stop (self->speaker);
+      g_clear_object (&self->speaker);
+    }
+  self->started = FALSE;
+}
+
+PxSession *
+px_call_media_get_session (PxCallMedia *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_MEDIA (self), NULL);
+
+  return self->session;
+}
+
+PxLocalMedia *
+px_call_media_get_local (PxCallMedia *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_MEDIA (self), NULL);
+
+  return self->local;
+}
+
+void
+px_call_media_set_speaker (PxCallMedia          *self,
+                           PxPipewireConnection *connection,
+                           const char           *speaker)
+{
+  g_return_if_fail (PX_IS_CALL_MEDIA (self));
+
+  g_set_object (&self->speaker_connection, connection);
+  g_free (self->speaker_name);
+  self->speaker_name = g_strdup (speaker);
+}
+
+void
+px_call_media_set_playback_enabled (PxCallMedia *self,
+                                    gboolean     enabled)
+{
+  g_return_if_fail (PX_IS_CALL_MEDIA (self));
+
+  self->playback_enabled = !!enabled;
+}
+
+PxRemoteMedia *
+px_call_media_lookup_remote (PxCallMedia          *self,
+                             PxSessionParticipant *participant)
+{
+  g_return_val_if_fail (PX_IS_CALL_MEDIA (self), NULL);
+
+  return g_hash_table_lookup (self->remotes, participant);
+}
+
+GPtrArray *
+px_call_media_list_remotes (PxCallMedia *self)
+{
+  GPtrArray *remotes = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (PX_IS_CALL_MEDIA (self), remotes);
+
+  g_hash_table_iter_init (&iter, self->remotes);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (remotes, g_object_ref (value));
+  return remotes;
+}
+
+guint
+px_call_media_get_speaker_queued (PxCallMedia *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_MEDIA (self), 0);
+
+  return self->speaker != NULL ? px_speaker_sink_get_queued (self->speaker) : 0;
+}
+
+static void
+px_call_media_dispose (GObject *object)
+{
+  PxCallMedia *self = PX_CALL_MEDIA (object);
+
+  if (self->local != NULL)
+    px_call_media_stop (self);
+  if (self->participants != NULL)
+    g_clear_signal_handler (&self->items_changed_id, self->participants);
+  if (self->session != NULL)
+    g_clear_signal_handler (&self->media_frame_id, self->session);
+  if (self->remotes != NULL)
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      g_hash_table_iter_init (&iter, self->remotes);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_object_run_dispose (value);
+      g_clear_pointer (&self->remotes, g_hash_table_unref);
+    }
+  g_clear_object (&self->local);
+  g_clear_object (&self->mixer);
+  g_clear_object (&self->participants);
+  g_clear_object (&self->speaker_connection);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (px_call_media_parent_class)->dispose (object);
+}
+
+static void
+px_call_media_finalize (GObject *object)
+{
+  PxCallMedia *self = PX_CALL_MEDIA (object);
+
+  g_free (self->speaker_name);
+
+  G_OBJECT_CLASS (px_call_media_parent_class)->finalize (object);
+}
+
+static void
+px_call_media_class_init (PxCallMediaClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = px_call_media_dispose;
+  object_class->finalize = px_call_media_finalize;
+
+  /* Someone else is in the room now: their PxRemoteMedia. */
+  signals[SIGNAL_REMOTE_ADDED] =
+    g_signal_new ("remote-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, PX_TYPE_REMOTE_MEDIA);
+  /* Someone left: their PxRemoteMedia decodes nothing more. */
+  signals[SIGNAL_REMOTE_REMOVED] =
+    g_signal_new ("remote-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, PX_TYPE_REMOTE_MEDIA);
+}
+
+static void
+px_call_media_init (PxCallMedia *self)
+{
+  self->playback_enabled = TRUE;
+  self->mixer = px_audio_mixer_new ();
+  self->remotes = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
+}
+
+PxCallMedia *
+px_call_media_new (PxSession *session)
+{
+  PxCallMedia *self;
+
+  g_return_val_if_fail (PX_IS_SESSION (session), NULL);
+
+  self = g_object_new (PX_TYPE_CALL_MEDIA, NULL);
+  self->session = g_object_ref (session);
+  self->local = px_local_media_new (session);
+  self->participants = g_object_ref (px_session_get_participants (session));
+  self->items_changed_id = g_signal_connect (self->participants, "items-changed",
+                                             G_CALLBACK (items_changed_cb), self);
+  self->media_frame_id = g_signal_connect (session, "media-frame",
+                                           G_CALLBACK (media_frame_cb), self);
+  sync_roster (self);
+  return self;
+}

@@ -1,0 +1,700 @@
+/* px-local-media.c: this participant's camera and microphone, into a session
+ *
+ * Threads: the session's thread owns the devices, the session and every
+ * property. The camera's "frame-ready" (on that same thread) wakes the
+ * video thread, which takes the newest frame and encodes it; the voice
+ * thread drains the microphone in 10 ms blocks and encodes 20 ms packets.
+ * Both hand their packets back to the session's main context, where they
+ * are sent unless the state changed in between. The mute flags are atomics
+ * so the encoders stop at once, without waiting for the main loop.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "capture/px-camera-source.h"
+#include "capture/px-microphone-source.h"
+#include "media/px-bitrate-controller.h"
+#include "media/px-local-media.h"
+#include "media/px-video-encoder.h"
+#include "media/px-voice-encoder.h"
+
+#define VIDEO_MIN_KBPS        150
+#define VIDEO_START_KBPS      1000
+#define VIDEO_MAX_KBPS        2500
+#define VOICE_FRAME_MS        20
+#define FLOW_CHECK_MS         500
+/* The server's default flow window (PROTOCOL.md); the congestion test of
+ * the controller only needs its order of magnitude. */
+#define FLOW_WINDOW_BYTES     (1024 * 1024)
+#define MIC_POLL_US           2000
+
+struct _PxLocalMedia
+{
+  GObject parent_instance;
+
+  PxSession *session;
+  GMainContext *context;
+
+  PxPipewireConnection *camera_connection;
+  char *camera_name;
+  PxPipewireConnection *microphone_connection;
+  char *microphone_name;
+  gboolean voice_enabled;
+
+  PxCameraSource *camera;
+  PxMicrophoneSource *microphone;
+  PxVideoEncoder *video_encoder;
+  PxVoiceEncoder *voice_encoder;
+  PxBitrateController *bitrate;
+  gulong frame_ready_id;
+  gulong keyframe_id;
+  guint flow_source;
+  guint64 last_dropped;
+
+  gboolean started;
+  gint microphone_muted;   /* atomic */
+  gint camera_off;         /* atomic */
+  gint running;            /* atomic: threads keep going while set */
+
+  GThread *video_thread;
+  GThread *voice_thread;
+  GMutex lock;
+  GCond cond;
+  gboolean frame_waiting;  /* guarded by lock */
+
+  guint64 video_packets;   /* atomic-ish counters read on the main thread */
+  guint64 voice_packets;
+  gint mic_level_bits;     /* atomic: float bits */
+};
+
+G_DEFINE_FINAL_TYPE (PxLocalMedia, px_local_media, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_MICROPHONE_MUTED,
+  PROP_CAMERA_OFF,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* A packet on its way from an encoder thread to the session. */
+typedef struct
+{
+  PxLocalMedia *self;
+  PxWireKind kind;
+  guint32 stream;
+  guint16 flags;
+  guint32 sequence;
+  gint64 capture_time;
+  GBytes *payload;
+} Outgoing;
+
+static void
+outgoing_free (gpointer data)
+{
+  Outgoing *outgoing = data;
+
+  g_object_unref (outgoing->self);
+  g_bytes_unref (outgoing->payload);
+  g_free (outgoing);
+}
+
+static gboolean
+send_outgoing_cb (gpointer data)
+{
+  Outgoing *outgoing = data;
+  PxLocalMedia *self = outgoing->self;
+  g_autoptr(GError) error = NULL;
+
+  if (!self->started)
+    return G_SOURCE_REMOVE;
+  /* The state may have changed while the packet was on its way. */
+  if (outgoing->kind == PX_WIRE_KIND_VIDEO && g_atomic_int_get (&self->camera_off))
+    return G_SOURCE_REMOVE;
+  if (outgoing->kind == PX_WIRE_KIND_AUDIO && g_atomic_int_get (&self->microphone_muted))
+    return G_SOURCE_REMOVE;
+
+  if (px_session_get_state (self->session) != PX_SESSION_STATE_JOINED)
+    {
+      /* Whatever follows could not be decoded without what is lost here. */
+      if (outgoing->kind == PX_WIRE_KIND_VIDEO)
+        px_video_encoder_request_keyframe (self->video_encoder);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (!px_session_send_frame (self->session, outgoing->kind, outgoing->stream,
+                              outgoing->flags, outgoing->sequence,
+                              outgoing->capture_time, outgoing->payload, &error))
+    {
+      g_debug ("Could not send a frame of stream %u: %s", outgoing->stream, error->message);
+      if (outgoing->kind == PX_WIRE_KIND_VIDEO)
+        px_video_encoder_request_keyframe (self->video_encoder);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (outgoing->kind == PX_WIRE_KIND_VIDEO)
+    self->video_packets++;
+  else
+    self->voice_packets++;
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+post_outgoing (PxLocalMedia *self,
+               PxWireKind    kind,
+               guint32       stream,
+               guint16       flags,
+               guint32       sequence,
+               gint64        capture_time,
+               GBytes       *payload)
+{
+  Outgoing *outgoing = g_new0 (Outgoing, 1);
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  outgoing->self = g_object_ref (self);
+  outgoing->kind = kind;
+  outgoing->stream = stream;
+  outgoing->flags = flags;
+  outgoing->sequence = sequence;
+  outgoing->capture_time = capture_time;
+  outgoing->payload = g_bytes_ref (payload);
+
+  /* Above the default so that a busy UI does not hold media back. */
+  g_source_set_priority (source, G_PRIORITY_HIGH_IDLE - 10);
+  g_source_set_callback (source, send_outgoing_cb, outgoing, outgoing_free);
+  g_source_attach (source, self->context);
+}
+
+static gpointer
+video_thread_func (gpointer data)
+{
+  PxLocalMedia *self = data;
+
+  while (g_atomic_int_get (&self->running))
+    {
+      g_autoptr(PxFrame) frame = NULL;
+      g_autoptr(PxVideoPacket) packet = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_mutex_lock (&self->lock);
+      while (!self->frame_waiting && g_atomic_int_get (&self->running))
+        g_cond_wait (&self->cond, &self->lock);
+      self->frame_waiting = FALSE;
+      g_mutex_unlock (&self->lock);
+
+      if (!g_atomic_int_get (&self->running))
+        break;
+
+      frame = px_camera_source_take_frame (self->camera);
+      if (frame == NULL || g_atomic_int_get (&self->camera_off))
+        continue;
+
+      packet = px_video_encoder_encode (self->video_encoder, frame, &error);
+      if (packet == NULL)
+        {
+          if (error != NULL)
+            g_warning ("Could not encode a camera frame: %s", error->message);
+          continue;
+        }
+
+      post_outgoing (self, PX_WIRE_KIND_VIDEO, PX_LOCAL_MEDIA_VIDEO_STREAM,
+                     packet->keyframe ? PX_WIRE_FLAG_KEYFRAME : 0,
+                     (guint32) packet->sequence, packet->capture_time_us, packet->data);
+    }
+
+  return NULL;
+}
+
+static gpointer
+voice_thread_func (gpointer data)
+{
+  PxLocalMedia *self = data;
+  guint frame_samples = px_voice_encoder_get_frame_samples (self->voice_encoder);
+  g_autofree float *input = g_new0 (float, frame_samples);
+  g_autofree gint16 *pcm = g_new0 (gint16, frame_samples);
+  guint filled = 0;
+  guint32 sequence = 0;
+  gboolean was_muted = FALSE;
+
+  while (g_atomic_int_get (&self->running))
+    {
+      guint got = px_microphone_source_read (self->microphone, input + filled,
+                                             frame_samples - filled);
+      float rms, peak;
+      gboolean muted;
+
+      if (got == 0)
+        {
+          g_usleep (MIC_POLL_US);
+          continue;
+        }
+      filled += got;
+      if (filled < frame_samples)
+        continue;
+      filled = 0;
+
+      px_microphone_source_get_level (self->microphone, &rms, &peak);
+      {
+        gint bits;
+
+        memcpy (&bits, &rms, sizeof bits);
+        g_atomic_int_set (&self->mic_level_bits, bits);
+      }
+
+      muted = g_atomic_int_get (&self->microphone_muted);
+      if (muted)
+        {
+          /* Nothing is encoded while muted; the sequence jumps on return
+           * so receivers see a break, not a lost packet to conceal. */
+          was_muted = TRUE;
+          continue;
+        }
+      if (was_muted)
+        {
+          sequence += 1000;
+          was_muted = FALSE;
+        }
+
+      {
+        g_autoptr(GBytes) packet = NULL;
+        g_autoptr(GError) error = NULL;
+        /* The block's first sample was captured one frame before now. */
+        gint64 capture_time = g_get_monotonic_time () - (gint64) frame_samples * G_USEC_PER_SEC
+                                                         / PX_VOICE_SAMPLE_RATE;
+
+        for (guint i = 0; i < frame_samples; i++)
+          pcm[i] = (gint16) lrintf (CLAMP (input[i], -1.0f, 1.0f) * 32767.0f);
+
+        packet = px_voice_encoder_encode (self->voice_encoder, pcm, frame_samples, &error);
+        sequence++;
+        if (packet == NULL)
+          {
+            g_warning ("Could not encode the microphone: %s", error->message);
+            continue;
+          }
+        /* Silence under DTX stays home: receivers conceal the gap. */
+        if (PX_VOICE_PACKET_IS_DTX (g_bytes_get_size (packet)))
+          continue;
+
+        post_outgoing (self, PX_WIRE_KIND_AUDIO, PX_LOCAL_MEDIA_VOICE_STREAM, 0,
+                       sequence, capture_time, packet);
+      }
+    }
+
+  return NULL;
+}
+
+static void
+frame_ready_cb (PxCameraSource *camera,
+                PxLocalMedia   *self)
+{
+  g_mutex_lock (&self->lock);
+  self->frame_waiting = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+keyframe_requested_cb (PxSession    *session,
+                       guint         stream,
+                       guint         requester,
+                       PxLocalMedia *self)
+{
+  if (stream == PX_LOCAL_MEDIA_VIDEO_STREAM && self->video_encoder != NULL)
+    px_video_encoder_request_keyframe (self->video_encoder);
+}
+
+static gboolean
+flow_check_cb (gpointer data)
+{
+  PxLocalMedia *self = data;
+  PxFlowReport report = { 0 };
+  guint64 dropped = px_session_get_dropped_frames (self->session);
+  gint64 round_trip = px_session_get_round_trip (self->session);
+  guint kbps;
+
+  report.frames_dropped = (guint) MIN (dropped - self->last_dropped, G_MAXUINT);
+  self->last_dropped = dropped;
+  report.bytes_in_flight = px_session_get_in_flight_bytes (self->session)
+                           + px_session_get_queued_bytes (self->session);
+  report.in_flight_budget = FLOW_WINDOW_BYTES;
+  report.ack_delay_us = round_trip > 0 ? round_trip : -1;
+
+  kbps = px_bitrate_controller_update (self->bitrate, g_get_monotonic_time (), &report);
+  if (self->video_encoder != NULL && kbps != px_video_encoder_get_bitrate (self->video_encoder))
+    px_video_encoder_set_bitrate (self->video_encoder, kbps);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+announce_streams (PxLocalMedia  *self,
+                  GError       **error)
+{
+  PxSessionStream streams[2];
+  guint n = 0;
+
+  if (self->camera_name != NULL)
+    streams[n++] = (PxSessionStream) { PX_LOCAL_MEDIA_VIDEO_STREAM, PX_WIRE_KIND_VIDEO, "camera" };
+  if (self->voice_enabled)
+    streams[n++] = (PxSessionStream) { PX_LOCAL_MEDIA_VOICE_STREAM, PX_WIRE_KIND_AUDIO, "voice" };
+
+  return px_session_set_streams (self->session, streams, n, error);
+}
+
+static void
+publish_mute_state (PxLocalMedia *self)
+{
+  px_session_set_muted (self->session,
+                        g_atomic_int_get (&self->microphone_muted) || !self->voice_enabled,
+                        g_atomic_int_get (&self->camera_off) || self->camera_name == NULL);
+}
+
+static gboolean
+start_camera (PxLocalMedia  *self,
+              GError       **error)
+{
+  if (self->camera == NULL)
+    return TRUE;
+  if (!px_camera_source_start (self->camera, error))
+    return FALSE;
+
+  px_video_encoder_request_keyframe (self->video_encoder);
+  return TRUE;
+}
+
+gboolean
+px_local_media_start (PxLocalMedia  *self,
+                      GError       **error)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), FALSE);
+
+  if (self->started)
+    return TRUE;
+
+  if (self->camera_name != NULL)
+    {
+      self->camera = px_camera_source_new (self->camera_connection, self->camera_name, 0, 0, 0);
+      self->video_encoder = px_video_encoder_new (px_bitrate_controller_get_target_kbps (self->bitrate));
+      self->frame_ready_id = g_signal_connect (self->camera, "frame-ready",
+                                               G_CALLBACK (frame_ready_cb), self);
+      if (!start_camera (self, error))
+        goto failed;
+    }
+
+  if (self->voice_enabled)
+    {
+      self->voice_encoder = px_voice_encoder_new (VOICE_FRAME_MS, error);
+      if (self->voice_encoder == NULL)
+        goto failed;
+      self->microphone = px_microphone_source_new (self->microphone_connection,
+                                                   self->microphone_name);
+      if (!px_microphone_source_start (self->microphone, error))
+        goto failed;
+    }
+
+  if (!announce_streams (self, error))
+    goto failed;
+
+  self->started = TRUE;
+  g_atomic_int_set (&self->running, TRUE);
+  if (self->camera != NULL)
+    self->video_thread = g_thread_new ("px-video-encode", video_thread_func, self);
+  if (self->microphone != NULL)
+    self->voice_thread = g_thread_new ("px-voice-encode", voice_thread_func, self);
+  self->last_dropped = px_session_get_dropped_frames (self->session);
+  {
+    g_autoptr(GSource) source = g_timeout_source_new (FLOW_CHECK_MS);
+
+    g_source_set_callback (source, flow_check_cb, self, NULL);
+    self->flow_source = g_source_attach (source, self->context);
+  }
+  publish_mute_state (self);
+
+  return TRUE;
+
+failed:
+  px_local_media_stop (self);
+  return FALSE;
+}
+
+void
+px_local_media_stop (PxLocalMedia *self)
+{
+  g_return_if_fail (PX_IS_LOCAL_MEDIA (self));
+
+  g_atomic_int_set (&self->running, FALSE);
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  g_clear_pointer (&self->video_thread, g_thread_join);
+  g_clear_pointer (&self->voice_thread, g_thread_join);
+  if (self->flow_source != 0)
+    {
+      GSource *source = g_main_context_find_source_by_id (self->context, self->flow_source);
+
+      if (source != NULL)
+        g_source_destroy (source);
+      self->flow_source = 0;
+    }
+
+  if (self->camera != NULL)
+    {
+      g_clear_signal_handler (&self->frame_ready_id, self->camera);
+      px_camera_source_stop (self->camera);
+      g_clear_object (&self->camera);
+    }
+  if (self->microphone != NULL)
+    {
+      px_microphone_source_stop (self->microphone);
+      g_clear_object (&self->microphone);
+    }
+  g_clear_object (&self->video_encoder);
+  g_clear_object (&self->voice_encoder);
+  self->frame_waiting = FALSE;
+  self->started = FALSE;
+}
+
+void
+px_local_media_set_microphone_muted (PxLocalMedia *self,
+                                     gboolean      muted)
+{
+  g_return_if_fail (PX_IS_LOCAL_MEDIA (self));
+
+  muted = !!muted;
+  if (g_atomic_int_get (&self->microphone_muted) == muted)
+    return;
+  g_atomic_int_set (&self->microphone_muted, muted);
+  if (!muted && self->microphone != NULL)
+    px_microphone_source_flush (self->microphone);
+  publish_mute_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MICROPHONE_MUTED]);
+}
+
+gboolean
+px_local_media_get_microphone_muted (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), FALSE);
+
+  return g_atomic_int_get (&self->microphone_muted);
+}
+
+void
+px_local_media_set_camera_off (PxLocalMedia *self,
+                               gboolean      off)
+{
+  g_return_if_fail (PX_IS_LOCAL_MEDIA (self));
+
+  off = !!off;
+  if (g_atomic_int_get (&self->camera_off) == off)
+    return;
+  g_atomic_int_set (&self->camera_off, off);
+
+  /* The camera stays open, so that it comes back at once; its frames are
+   * dropped before the encoder. What follows must be decodable alone. */
+  if (!off && self->video_encoder != NULL)
+    px_video_encoder_request_keyframe (self->video_encoder);
+
+  publish_mute_state (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_OFF]);
+}
+
+gboolean
+px_local_media_get_camera_off (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), FALSE);
+
+  return g_atomic_int_get (&self->camera_off);
+}
+
+void
+px_local_media_set_camera (PxLocalMedia         *self,
+                           PxPipewireConnection *connection,
+                           const char           *camera)
+{
+  g_return_if_fail (PX_IS_LOCAL_MEDIA (self));
+
+  g_set_object (&self->camera_connection, connection);
+  g_free (self->camera_name);
+  self->camera_name = g_strdup (camera);
+}
+
+void
+px_local_media_set_microphone (PxLocalMedia         *self,
+                               PxPipewireConnection *connection,
+                               const char           *microphone)
+{
+  g_return_if_fail (PX_IS_LOCAL_MEDIA (self));
+
+  g_set_object (&self->microphone_connection, connection);
+  g_free (self->microphone_name);
+  self->microphone_name = g_strdup (microphone);
+}
+
+void
+px_local_media_set_voice_enabled (PxLocalMedia *self,
+                                  gboolean      enabled)
+{
+  g_return_if_fail (PX_IS_LOCAL_MEDIA (self));
+
+  self->voice_enabled = !!enabled;
+}
+
+guint
+px_local_media_get_video_bitrate (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), 0);
+
+  return px_bitrate_controller_get_target_kbps (self->bitrate);
+}
+
+guint64
+px_local_media_get_video_packets (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), 0);
+
+  return self->video_packets;
+}
+
+guint64
+px_local_media_get_voice_packets (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), 0);
+
+  return self->voice_packets;
+}
+
+float
+px_local_media_get_microphone_level (PxLocalMedia *self)
+{
+  gint bits;
+  float level;
+
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), 0);
+
+  bits = g_atomic_int_get (&self->mic_level_bits);
+  memcpy (&level, &bits, sizeof level);
+  return level;
+}
+
+static void
+px_local_media_dispose (GObject *object)
+{
+  PxLocalMedia *self = PX_LOCAL_MEDIA (object);
+
+  px_local_media_stop (self);
+  if (self->session != NULL)
+    g_clear_signal_handler (&self->keyframe_id, self->session);
+  g_clear_object (&self->session);
+  g_clear_object (&self->camera_connection);
+  g_clear_object (&self->microphone_connection);
+  g_clear_object (&self->bitrate);
+
+  G_OBJECT_CLASS (px_local_media_parent_class)->dispose (object);
+}
+
+static void
+px_local_media_finalize (GObject *object)
+{
+  PxLocalMedia *self = PX_LOCAL_MEDIA (object);
+
+  g_free (self->camera_name);
+  g_free (self->microphone_name);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+
+  G_OBJECT_CLASS (px_local_media_parent_class)->finalize (object);
+}
+
+static void
+px_local_media_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  PxLocalMedia *self = PX_LOCAL_MEDIA (object);
+
+  switch (prop_id)
+    {
+    case PROP_MICROPHONE_MUTED:
+      g_value_set_boolean (value, px_local_media_get_microphone_muted (self));
+      break;
+    case PROP_CAMERA_OFF:
+      g_value_set_boolean (value, px_local_media_get_camera_off (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+px_local_media_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  PxLocalMedia *self = PX_LOCAL_MEDIA (object);
+
+  switch (prop_id)
+    {
+    case PROP_MICROPHONE_MUTED:
+      px_local_media_set_microphone_muted (self, g_value_get_boolean (value));
+      break;
+    case PROP_CAMERA_OFF:
+      px_local_media_set_camera_off (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+px_local_media_class_init (PxLocalMediaClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = px_local_media_dispose;
+  object_class->finalize = px_local_media_finalize;
+  object_class->get_property = px_local_media_get_property;
+  object_class->set_property = px_local_media_set_property;
+
+  properties[PROP_MICROPHONE_MUTED] =
+    g_param_spec_boolean ("microphone-muted", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAMERA_OFF] =
+    g_param_spec_boolean ("camera-off", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+px_local_media_init (PxLocalMedia *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->voice_enabled = TRUE;
+  self->bitrate = px_bitrate_controller_new (VIDEO_MIN_KBPS, VIDEO_START_KBPS, VIDEO_MAX_KBPS);
+}
+
+PxLocalMedia *
+px_local_media_new (PxSession *session)
+{
+  PxLocalMedia *self;
+
+  g_return_val_if_fail (PX_IS_SESSION (session), NULL);
+
+  self = g_object_new (PX_TYPE_LOCAL_MEDIA, NULL);
+  self->session = g_object_ref (session);
+  self->context = g_main_context_ref_thread_default ();
+  self->keyframe_id = g_signal_connect (session, "keyframe-requested",
+                                        G_CALLBACK (keyframe_requested_cb), self);
+  return self;
+}

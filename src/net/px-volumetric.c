@@ -1,0 +1,195 @@
+/* px-volumetric.c: the payload of a volumetric frame
+ *
+ * Little-endian, like the frame header:
+ *
+ *   0  u8   version (1)
+ *   1  u8   number of colour packets, 1 to PX_VOLUMETRIC_MAX_PACKETS
+ *   2  u16  depth grid width
+ *   4  u16  depth grid height
+ *   6  u16  grid step
+ *   8  u32  calibration id
+ *  12  u32  colour stream
+ *  16  u32  depth length
+ *  20  u32  reserved, 0
+ *  24  packets: u32 sequence, u32 flags (bit 0 keyframe), u32 length, bytes
+ *      then the depth bytes, which end the payload.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "px-volumetric.h"
+
+G_DEFINE_QUARK (px-volumetric-error-quark, px_volumetric_error)
+
+#define PACKET_FLAG_KEYFRAME 1u
+
+static guint16
+read_u16 (const guint8 *p)
+{
+  return (guint16) (p[0] | (p[1] << 8));
+}
+
+static guint32
+read_u32 (const guint8 *p)
+{
+  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
+}
+
+static void
+write_u16 (guint8  *p,
+           guint16  value)
+{
+  p[0] = value & 0xff;
+  p[1] = value >> 8;
+}
+
+static void
+write_u32 (guint8  *p,
+           guint32  value)
+{
+  for (int i = 0; i < 4; i++)
+    p[i] = (value >> (8 * i)) & 0xff;
+}
+
+gboolean
+px_volumetric_payload_parse (const guint8         *data,
+                             gsize                 size,
+                             PxVolumetricPayload  *payload,
+                             GError              **error)
+{
+  gsize offset = PX_VOLUMETRIC_HEADER_SIZE;
+  guint32 depth_size;
+
+  g_return_val_if_fail (data != NULL || size == 0, FALSE);
+  g_return_val_if_fail (payload != NULL, FALSE);
+
+  memset (payload, 0, sizeof *payload);
+  if (size < PX_VOLUMETRIC_HEADER_SIZE)
+    {
+      g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_TRUNCATED,
+                   "A volumetric frame needs at least %d bytes, not %" G_GSIZE_FORMAT,
+                   PX_VOLUMETRIC_HEADER_SIZE, size);
+      return FALSE;
+    }
+  if (data[0] != PX_VOLUMETRIC_VERSION)
+    {
+      g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_VERSION,
+                   "Volumetric frame version %u is not supported", data[0]);
+      return FALSE;
+    }
+
+  payload->n_packets = data[1];
+  payload->grid_width = read_u16 (data + 2);
+  payload->grid_height = read_u16 (data + 4);
+  payload->grid_step = read_u16 (data + 6);
+  payload->calibration_id = read_u32 (data + 8);
+  payload->colour_stream = read_u32 (data + 12);
+  depth_size = read_u32 (data + 16);
+
+  if (payload->n_packets < 1 || payload->n_packets > PX_VOLUMETRIC_MAX_PACKETS)
+    {
+      g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_INVALID,
+                   "A volumetric frame carries 1 to %d colour packets, not %u",
+                   PX_VOLUMETRIC_MAX_PACKETS, payload->n_packets);
+      return FALSE;
+    }
+  if (payload->grid_width == 0 || payload->grid_height == 0 || payload->grid_step == 0)
+    {
+      g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_INVALID,
+                   "Empty depth grid (%u×%u, step %u)",
+                   payload->grid_width, payload->grid_height, payload->grid_step);
+      return FALSE;
+    }
+  if (read_u32 (data + 20) != 0)
+    {
+      g_set_error_literal (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_INVALID,
+                           "The reserved field of a volumetric frame must be 0");
+      return FALSE;
+    }
+
+  for (guint i = 0; i < payload->n_packets; i++)
+    {
+      PxVolumetricPacket *packet = &payload->packets[i];
+      guint32 flags, length;
+
+      if (size - offset < PX_VOLUMETRIC_PACKET_HEADER_SIZE)
+        {
+          g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_TRUNCATED,
+                       "Colour packet %u of %u is cut short", i + 1, payload->n_packets);
+          return FALSE;
+        }
+      packet->sequence = read_u32 (data + offset);
+      flags = read_u32 (data + offset + 4);
+      length = read_u32 (data + offset + 8);
+      offset += PX_VOLUMETRIC_PACKET_HEADER_SIZE;
+      if ((flags & ~PACKET_FLAG_KEYFRAME) != 0)
+        {
+          g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_INVALID,
+                       "Colour packet %u has unknown flags 0x%x", i + 1, flags);
+          return FALSE;
+        }
+      if (length == 0 || length > size - offset)
+        {
+          g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_TRUNCATED,
+                       "Colour packet %u claims %u bytes, %" G_GSIZE_FORMAT " are left",
+                       i + 1, length, size - offset);
+          return FALSE;
+        }
+      packet->keyframe = (flags & PACKET_FLAG_KEYFRAME) != 0;
+      packet->data = data + offset;
+      packet->size = length;
+      offset += length;
+    }
+
+  if (depth_size == 0 || depth_size != size - offset)
+    {
+      g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_TRUNCATED,
+                   "The depth part claims %u bytes, %" G_GSIZE_FORMAT " are left",
+                   depth_size, size - offset);
+      return FALSE;
+    }
+  payload->depth = data + offset;
+  payload->depth_size = depth_size;
+  return TRUE;
+}
+
+GBytes *
+px_volumetric_payload_build (const PxVolumetricPayload *payload)
+{
+  gsize size = PX_VOLUMETRIC_HEADER_SIZE + payload->depth_size;
+  guint8 *out, *p;
+
+  g_return_val_if_fail (payload->n_packets >= 1 && payload->n_packets <= PX_VOLUMETRIC_MAX_PACKETS, NULL);
+  g_return_val_if_fail (payload->grid_width <= G_MAXUINT16 && payload->grid_height <= G_MAXUINT16
+                        && payload->grid_step <= G_MAXUINT16, NULL);
+
+  for (guint i = 0; i < payload->n_packets; i++)
+    size += PX_VOLUMETRIC_PACKET_HEADER_SIZE + payload->packets[i].size;
+
+  out = g_malloc (size);
+  out[0] = PX_VOLUMETRIC_VERSION;
+  out[1] = payload->n_packets;
+  write_u16 (out + 2, payload->grid_width);
+  write_u16 (out + 4, payload->grid_height);
+  write_u16 (out + 6, payload->grid_step);
+  write_u32 (out + 8, payload->calibration_id);
+  write_u32 (out + 12, payload->colour_stream);
+  write_u32 (out + 16, payload->depth_size);
+  write_u32 (out + 20, 0);
+  p = out + PX_VOLUMETRIC_HEADER_SIZE;
+  for (guint i = 0; i < payload->n_packets; i++)
+    {
+      const PxVolumetricPacket *packet = &payload->packets[i];
+
+      write_u32 (p, packet->sequence);
+      write_u32 (p + 4, packet->keyframe ? PACKET_FLAG_KEYFRAME : 0);
+      write_u32 (p + 8, packet->size);
+      memcpy (p + PX_VOLUMETRIC_PACKET_HEADER_SIZE, packet->data, packet->size);
+      p += PX_VOLUMETRIC_PACKET_HEADER_SIZE + packet->size;
+    }
+  memcpy (p, payload->depth, payload->depth_size);
+  return g_bytes_new_take (out, size);
+}

@@ -1,0 +1,466 @@
+/* test-call-media.c: two clients in a room, through a real server and PipeWire
+ *
+ * Client A publishes a fake camera (SMPTE bars) and a fake microphone
+ * playing 440 Hz; client B plays what it receives on a null sink whose
+ * monitor the test records. B must hear the tone and see the bars; when A
+ * mutes the microphone or turns the camera off, nothing more arrives and
+ * B's roster says so; when A turns them back on, both return.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "capture/px-microphone-source.h"
+#include "capture/px-pipewire-connection.h"
+#include "media/px-call-media.h"
+#include "net/px-session.h"
+#include "server/px-embedded-server.h"
+#include "px-call-test.h"
+
+#define ROOM "call"
+#define TONE_HZ 440.0
+#define TONE_VOLUME 0.5
+#define CAMERA_WIDTH 320
+#define CAMERA_HEIGHT 240
+/* 0.25 s at 48 kHz: 110 whole cycles of 440 Hz, exact for Goertzel. */
+#define WINDOW (PX_CALL_TEST_RATE / 4)
+
+typedef struct
+{
+  PxCallTestWorld world;
+  PxSession *session_a;
+  PxSession *session_b;
+  PxCallMedia *call_a;
+  PxCallMedia *call_b;
+  PxMicrophoneSource *monitor;   /* what B's speaker plays */
+  guint frames_changed;
+} Fixture;
+
+static gboolean
+fixture_start (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  PxLocalMedia *local;
+
+  if (!px_call_test_world_start (&fixture->world, CAMERA_WIDTH, CAMERA_HEIGHT, TONE_HZ,
+                                 TONE_VOLUME))
+    return FALSE;
+
+  fixture->session_a = px_call_test_join (&fixture->world, ROOM, "alice", "Alice");
+  fixture->session_b = px_call_test_join (&fixture->world, ROOM, "bob", "Bob");
+
+  fixture->call_a = px_call_media_new (fixture->session_a);
+  local = px_call_media_get_local (fixture->call_a);
+  px_local_media_set_camera (local, fixture->world.connection,
+                             px_test_node_get_name (fixture->world.camera));
+  px_local_media_set_microphone (local, fixture->world.connection,
+                                 px_test_node_get_name (fixture->world.microphone));
+  px_call_media_set_playback_enabled (fixture->call_a, FALSE);
+  g_assert_true (px_call_media_start (fixture->call_a, &error));
+  g_assert_no_error (error);
+
+  fixture->call_b = px_call_media_new (fixture->session_b);
+  local = px_call_media_get_local (fixture->call_b);
+  px_local_media_set_camera (local, NULL, NULL);
+  px_local_media_set_voice_enabled (local, FALSE);
+  px_call_media_set_speaker (fixture->call_b, fixture->world.connection,
+                             PX_CALL_TEST_SPEAKER);
+  g_assert_true (px_call_media_start (fixture->call_b, &error));
+  g_assert_no_error (error);
+
+  fixture->monitor = px_microphone_source_new (fixture->world.connection, PX_CALL_TEST_SPEAKER);
+  g_assert_true (px_microphone_source_start (fixture->monitor, &error));
+  g_assert_no_error (error);
+
+  return TRUE;
+}
+
+static void
+fixture_stop (Fixture *fixture)
+{
+  if (fixture->monitor != NULL)
+    px_microphone_source_stop (fixture->monitor);
+  g_clear_object (&fixture->monitor);
+  if (fixture->call_a != NULL)
+    px_call_media_stop (fixture->call_a);
+  if (fixture->call_b != NULL)
+    px_call_media_stop (fixture->call_b);
+  g_clear_object (&fixture->call_a);
+  g_clear_object (&fixture->call_b);
+  if (fixture->session_a != NULL)
+    px_session_leave (fixture->session_a);
+  if (fixture->session_b != NULL)
+    px_session_leave (fixture->session_b);
+  g_clear_object (&fixture->session_a);
+  g_clear_object (&fixture->session_b);
+  px_call_test_world_stop (&fixture->world);
+}
+
+/* A's participant as B's roster has it. */
+static PxSessionParticipant *
+alice_seen_by_bob (Fixture *fixture)
+{
+  guint32 id = px_session_participant_get_id (px_session_get_local_participant (fixture->session_a));
+
+  return px_session_lookup_participant (fixture->session_b, id);
+}
+
+static PxRemoteMedia *
+alice_media_at_bob (Fixture *fixture)
+{
+  PxSessionParticipant *alice = alice_seen_by_bob (fixture);
+
+  return alice != NULL ? px_call_media_lookup_remote (fixture->call_b, alice) : NULL;
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  gboolean want_muted;
+  gboolean video;
+} MuteWait;
+
+static gboolean
+roster_mute_cb (gpointer   data,
+                GError   **error)
+{
+  MuteWait *wait = data;
+  PxSessionParticipant *alice = alice_seen_by_bob (wait->fixture);
+
+  if (alice == NULL)
+    return FALSE;
+  if (wait->video)
+    return px_session_participant_get_video_muted (alice) == wait->want_muted;
+  return px_session_participant_get_audio_muted (alice) == wait->want_muted;
+}
+
+static void
+wait_roster_mute (Fixture  *fixture,
+                  gboolean  video,
+                  gboolean  muted)
+{
+  g_autoptr(GError) error = NULL;
+  MuteWait wait = { fixture, muted, video };
+
+  px_call_test_wait_until (roster_mute_cb, &wait, "Alice's mute state in Bob's roster", &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+has_frame_cb (gpointer   data,
+              GError   **error)
+{
+  Fixture *fixture = data;
+  PxRemoteMedia *remote = alice_media_at_bob (fixture);
+  g_autoptr(PxFrame) frame = NULL;
+
+  if (remote == NULL)
+    return FALSE;
+  frame = px_remote_media_dup_frame (remote);
+  return frame != NULL;
+}
+
+static void
+log_video_figures (Fixture *fixture)
+{
+  PxRemoteMedia *remote = alice_media_at_bob (fixture);
+  PxRemoteMediaStats stats = { 0 };
+
+  if (remote != NULL)
+    px_remote_media_get_stats (remote, &stats);
+  g_test_message ("video: %" G_GUINT64_FORMAT " packets sent at %u kbit/s; %" G_GUINT64_FORMAT
+                  " received, %" G_GUINT64_FORMAT " decoded, %" G_GUINT64_FORMAT " presented, %"
+                  G_GUINT64_FORMAT " skipped",
+                  px_local_media_get_video_packets (px_call_media_get_local (fixture->call_a)),
+                  px_local_media_get_video_bitrate (px_call_media_get_local (fixture->call_a)),
+                  stats.video_packets, stats.video_frames, stats.video_presented,
+                  stats.video_skipped);
+}
+
+/* Alice's video as Bob shows it: the camera's size and its SMPTE bars. */
+static void
+assert_bars_at_bob (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PxFrame) frame = NULL;
+  PxRemoteMedia *remote;
+
+  px_call_test_wait_until (has_frame_cb, fixture, "Alice's video at Bob", &error);
+  log_video_figures (fixture);
+  g_assert_no_error (error);
+  remote = alice_media_at_bob (fixture);
+  frame = px_remote_media_dup_frame (remote);
+  g_assert_nonnull (frame);
+  g_assert_cmpint (frame->format, ==, PX_PIXEL_FORMAT_I420);
+  g_assert_cmpuint (frame->width, ==, CAMERA_WIDTH);
+  g_assert_cmpuint (frame->height, ==, CAMERA_HEIGHT);
+  g_assert_cmpint (frame->capture_time_us, >, 0);
+  px_call_test_assert_smpte_bars (frame);
+}
+
+typedef struct
+{
+  PxMicrophoneSource *monitor;
+  float *samples;
+  guint got;
+  guint wanted;
+  gboolean loud;        /* TRUE: skip until the tone starts; FALSE: until it stops */
+  gboolean started;
+} Recording;
+
+static gboolean
+record_cb (gpointer   data,
+           GError   **error)
+{
+  Recording *recording = data;
+  float block[480];
+  guint n;
+
+  while ((n = px_microphone_source_read (recording->monitor, block, G_N_ELEMENTS (block))) > 0)
+    {
+      double mean_square = 0;
+
+      for (guint i = 0; i < n; i++)
+        mean_square += (double) block[i] * block[i];
+      mean_square /= n;
+
+      /* The first block past the edge (tone heard, or silence reached)
+       * starts the recording. */
+      if (!recording->started)
+        {
+          if (recording->loud ? mean_square < 0.01 : mean_square > 1e-5)
+            continue;
+          recording->started = TRUE;
+        }
+      n = MIN (n, recording->wanted - recording->got);
+      memcpy (recording->samples + recording->got, block, n * sizeof (float));
+      recording->got += n;
+      if (recording->got == recording->wanted)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+record (Fixture    *fixture,
+        float      *samples,
+        gboolean    loud,
+        const char *what)
+{
+  g_autoptr(GError) error = NULL;
+  Recording recording = { fixture->monitor, samples, 0, WINDOW, loud, FALSE };
+
+  px_microphone_source_flush (fixture->monitor);
+  px_call_test_wait_until (record_cb, &recording, what, &error);
+  g_assert_no_error (error);
+}
+
+/* Keeps what was heard under $PX_TEST_OUTPUT, to listen to after a failure. */
+static void
+save_recording (const char  *name,
+                const float *samples,
+                guint        n)
+{
+  const char *output = g_getenv ("PX_TEST_OUTPUT");
+  g_autofree char *path = NULL;
+
+  if (output == NULL || g_mkdir_with_parents (output, 0755) != 0)
+    return;
+  path = g_build_filename (output, name, NULL);
+  g_file_set_contents (path, (const char *) samples, n * sizeof (float), NULL);
+}
+
+static void
+log_voice_figures (Fixture *fixture)
+{
+  PxRemoteMedia *remote = alice_media_at_bob (fixture);
+  PxRemoteMediaStats stats;
+  PxJitterBufferStats voice;
+
+  px_remote_media_get_stats (remote, &stats);
+  px_remote_media_get_voice_stats (remote, &voice);
+  g_test_message ("voice: %" G_GUINT64_FORMAT " packets sent, %" G_GUINT64_FORMAT " received; "
+                  "jitter buffer: target %u ms, delay %u ms, jitter %u ms, %" G_GUINT64_FORMAT
+                  " kept, %" G_GUINT64_FORMAT " late, %" G_GUINT64_FORMAT " lost, %"
+                  G_GUINT64_FORMAT " concealed, %" G_GUINT64_FORMAT " dropped, %"
+                  G_GUINT64_FORMAT " stretched; speaker queue %u",
+                  px_local_media_get_voice_packets (px_call_media_get_local (fixture->call_a)),
+                  stats.voice_packets, voice.target_delay_ms, voice.current_delay_ms,
+                  voice.jitter_ms, voice.received, voice.late, voice.lost, voice.concealed,
+                  voice.dropped, voice.stretched, px_call_media_get_speaker_queued (fixture->call_b));
+}
+
+static void
+assert_tone_at_bob (Fixture *fixture)
+{
+  g_autofree float *samples = g_new0 (float, WINDOW);
+  double power, below, above;
+  /* Mean square of a sine of that amplitude. */
+  double expected = TONE_VOLUME * TONE_VOLUME / 2;
+
+  record (fixture, samples, TRUE, "Alice's tone from Bob's speaker");
+  save_recording ("call-tone.f32", samples, WINDOW);
+  power = px_call_test_tone_power (samples, WINDOW, TONE_HZ);
+  below = px_call_test_tone_power (samples, WINDOW, TONE_HZ * 0.7);
+  above = px_call_test_tone_power (samples, WINDOW, TONE_HZ * 1.5);
+  log_voice_figures (fixture);
+  g_test_message ("440 Hz at Bob: power %.4f (sent %.4f), at 308 Hz %.5f, at 660 Hz %.5f",
+                  power, expected, below, above);
+  /* Opus, the jitter buffer and the mixer keep the tone's pitch and most
+   * of its power; little leaks to other frequencies. */
+  g_assert_cmpfloat (power, >, expected * 0.5);
+  g_assert_cmpfloat (power, <, expected * 1.5);
+  g_assert_cmpfloat (below, <, power * 0.02);
+  g_assert_cmpfloat (above, <, power * 0.02);
+}
+
+static void
+assert_silence_at_bob (Fixture *fixture)
+{
+  g_autofree float *samples = g_new0 (float, WINDOW);
+  double power;
+
+  record (fixture, samples, FALSE, "silence from Bob's speaker");
+  power = px_call_test_tone_power (samples, WINDOW, TONE_HZ);
+  g_test_message ("440 Hz at Bob while muted: power %.6f", power);
+  g_assert_cmpfloat (power, <, 1e-4);
+}
+
+typedef struct
+{
+  guint64 video_sent;
+  guint64 voice_sent;
+  PxRemoteMediaStats received;
+} Counters;
+
+static void
+read_counters (Fixture  *fixture,
+               Counters *counters)
+{
+  PxLocalMedia *local = px_call_media_get_local (fixture->call_a);
+
+  counters->video_sent = px_local_media_get_video_packets (local);
+  counters->voice_sent = px_local_media_get_voice_packets (local);
+  px_remote_media_get_stats (alice_media_at_bob (fixture), &counters->received);
+}
+
+static void
+test_call_tone_and_video (void)
+{
+  Fixture fixture = { 0 };
+  Counters before, after;
+  PxLocalMedia *local;
+  PxRemoteMedia *remote;
+
+  if (!fixture_start (&fixture))
+    return;
+  local = px_call_media_get_local (fixture.call_a);
+
+  /* Both directions of the roster, and media flowing. */
+  assert_bars_at_bob (&fixture);
+  assert_tone_at_bob (&fixture);
+  g_assert_false (px_session_participant_get_audio_muted (alice_seen_by_bob (&fixture)));
+  g_assert_false (px_session_participant_get_video_muted (alice_seen_by_bob (&fixture)));
+  remote = alice_media_at_bob (&fixture);
+  g_assert_true (px_call_test_wait_property (G_OBJECT (remote), "speaking", TRUE));
+  g_assert_cmpfloat (px_remote_media_get_level (remote), >, 0.5);
+  g_assert_null (px_call_media_lookup_remote (fixture.call_b,
+                                              px_session_get_local_participant (fixture.session_b)));
+
+  /* Mute: the roster says so, the tone stops and no voice packet leaves. */
+  px_local_media_set_microphone_muted (local, TRUE);
+  wait_roster_mute (&fixture, FALSE, TRUE);
+  assert_silence_at_bob (&fixture);
+  g_assert_true (px_call_test_wait_property (G_OBJECT (remote), "speaking", FALSE));
+  read_counters (&fixture, &before);
+  px_call_test_spin (500);
+  read_counters (&fixture, &after);
+  g_assert_cmpuint (after.voice_sent, ==, before.voice_sent);
+  g_assert_cmpuint (after.received.voice_packets, ==, before.received.voice_packets);
+  /* Video went on meanwhile. */
+  g_assert_cmpuint (after.received.video_frames, >, before.received.video_frames);
+
+  /* Unmute: the tone is back. */
+  px_local_media_set_microphone_muted (local, FALSE);
+  wait_roster_mute (&fixture, FALSE, FALSE);
+  assert_tone_at_bob (&fixture);
+
+  /* Camera off: the roster says so, the picture goes, no video arrives. */
+  px_local_media_set_camera_off (local, TRUE);
+  wait_roster_mute (&fixture, TRUE, TRUE);
+  g_assert_null (px_remote_media_dup_frame (remote));
+  read_counters (&fixture, &before);
+  px_call_test_spin (1000);
+  read_counters (&fixture, &after);
+  g_assert_cmpuint (after.video_sent, ==, before.video_sent);
+  g_assert_cmpuint (after.received.video_packets, ==, before.received.video_packets);
+  g_assert_null (px_remote_media_dup_frame (remote));
+  /* Voice went on meanwhile. */
+  g_assert_cmpuint (after.received.voice_packets, >, before.received.voice_packets);
+
+  /* Camera on: the bars are back. */
+  px_local_media_set_camera_off (local, FALSE);
+  wait_roster_mute (&fixture, TRUE, FALSE);
+  assert_bars_at_bob (&fixture);
+
+  fixture_stop (&fixture);
+}
+
+/* Bob turns Alice down to nothing locally: her voice leaves his speaker, but
+ * she is not muted for anyone else, and the indicator still works. */
+static void
+test_call_local_mute_and_leave (void)
+{
+  g_autofree float *samples = g_new0 (float, WINDOW);
+  g_autoptr(GError) error = NULL;
+  Fixture fixture = { 0 };
+  PxRemoteMedia *remote;
+  guint32 alice_id;
+
+  if (!fixture_start (&fixture))
+    return;
+
+  assert_tone_at_bob (&fixture);
+  remote = alice_media_at_bob (&fixture);
+  px_remote_media_set_muted (remote, TRUE);
+  g_assert_true (px_remote_media_get_muted (remote));
+  assert_silence_at_bob (&fixture);
+  g_assert_false (px_session_participant_get_audio_muted (alice_seen_by_bob (&fixture)));
+  g_assert_true (px_remote_media_get_speaking (remote));
+
+  px_remote_media_set_muted (remote, FALSE);
+  px_remote_media_set_volume (remote, 0.5);
+  g_assert_cmpfloat (px_remote_media_get_volume (remote), ==, 0.5);
+  record (&fixture, samples, TRUE, "Alice's quieter tone");
+  g_assert_cmpfloat (px_call_test_tone_power (samples, WINDOW, TONE_HZ), <,
+                     TONE_VOLUME * TONE_VOLUME / 2 * 0.5);
+
+  /* Alice leaves: Bob's call forgets her. */
+  alice_id = px_session_participant_get_id (px_session_get_local_participant (fixture.session_a));
+  g_object_ref (remote);
+  px_call_media_stop (fixture.call_a);
+  px_session_leave (fixture.session_a);
+  g_assert_true (px_call_test_wait_gone (fixture.session_b, alice_id));
+  g_assert_cmpuint (px_call_test_count_remotes (fixture.call_b), ==, 0);
+  g_assert_null (px_remote_media_dup_frame (remote));
+  g_object_unref (remote);
+  g_assert_no_error (error);
+
+  fixture_stop (&fixture);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/call/tone-video-and-mute", test_call_tone_and_video);
+  g_test_add_func ("/call/local-mute-and-leave", test_call_local_mute_and_leave);
+
+  return g_test_run ();
+}
