@@ -92,3 +92,23 @@ px_tool_make_folder (const char  *path,
                _("Could not create %s: %s"), path, g_strerror (errsv));
   return FALSE;
 }
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+double
+px_tool_median (GArray *values)
+{
+  if (values->len == 0)
+    return 0;
+  g_array_sort (values, compare_doubles);
+  return values->len % 2 ? g_array_index (values, double, values->len / 2)
+                         : (g_array_index (values, double, values->len / 2 - 1)
+                            + g_array_index (values, double, values->len / 2)) / 2;
+}

@@ -37,4 +37,7 @@ gboolean px_tool_parse_size          (const char          *text,
 gboolean px_tool_make_folder         (const char          *path,
                                       GError             **error);
 
+/* The median of @values (doubles), sorting them; 0 when there are none. */
+double   px_tool_median              (GArray              *values);
+
 G_END_DECLS

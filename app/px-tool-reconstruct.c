@@ -42,26 +42,6 @@
 
 #define MAX_STEP 64
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (GArray *values)
-{
-  if (values->len == 0)
-    return 0;
-  g_array_sort (values, compare_doubles);
-  return values->len % 2 ? g_array_index (values, double, values->len / 2)
-                         : (g_array_index (values, double, values->len / 2 - 1)
-                            + g_array_index (values, double, values->len / 2)) / 2;
-}
-
 /* The frame names in a camera's folder, sorted. */
 static GPtrArray *
 list_frames (const char  *folder,
@@ -187,7 +167,7 @@ write_timings (const char  *path,
   for (int i = 0; i < N_STAGES; i++)
     {
       json_builder_set_member_name (builder, names[i]);
-      json_builder_add_double_value (builder, median (stages[i]));
+      json_builder_add_double_value (builder, px_tool_median (stages[i]));
     }
   json_builder_end_object (builder);
   json_builder_end_object (builder);
@@ -452,8 +432,9 @@ px_tool_reconstruct (int    argc,
       else
         g_print (_("%u frame pairs: median per pair %.1f ms (grey %.1f, rectify %.1f, stereo %.1f, depth %.1f, "
                    "segment %.1f)\n"),
-                 done, median (stages[5]), median (stages[0]), median (stages[1]), median (stages[2]),
-                 median (stages[3]), median (stages[4]));
+                 done, px_tool_median (stages[5]), px_tool_median (stages[0]),
+                 px_tool_median (stages[1]), px_tool_median (stages[2]),
+                 px_tool_median (stages[3]), px_tool_median (stages[4]));
     }
   for (int i = 0; i < N_STAGES; i++)
     g_array_unref (stages[i]);

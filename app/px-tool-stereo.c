@@ -22,15 +22,6 @@
 
 #define MAX_REPEAT 10000
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
 int
 px_tool_stereo (int    argc,
                 char **argv)
@@ -156,9 +147,7 @@ px_tool_stereo (int    argc,
     }
   sorted = g_array_new (FALSE, FALSE, sizeof (double));
   g_array_append_vals (sorted, times, repeat);
-  g_array_sort (sorted, compare_doubles);
-  median = repeat % 2 ? g_array_index (sorted, double, repeat / 2)
-                      : (g_array_index (sorted, double, repeat / 2 - 1) + g_array_index (sorted, double, repeat / 2)) / 2;
+  median = px_tool_median (sorted);
   g_array_unref (sorted);
 
   if (!px_pfm_save (out, disparity, lw, lh, &error))

@@ -40,8 +40,8 @@ void              px_pipewire_connection_post        (PxPipewireConnection *self
 void              px_pipewire_connection_follow        (PxPipewireConnection *self,
                                                         gulong                handlers[3],
                                                         GCallback             state_cb,
-                                                        GCallback             device_added_cb,
-                                                        GCallback             device_removed_cb,
+                                                        GCallback             added_cb,
+                                                        GCallback             removed_cb,
                                                         gpointer              data);
 void              px_pipewire_connection_unfollow      (PxPipewireConnection *self,
                                                         gulong                handlers[3]);

@@ -1217,13 +1217,13 @@ void
 px_pipewire_connection_follow (PxPipewireConnection *self,
                                gulong                handlers[3],
                                GCallback             state_cb,
-                               GCallback             device_added_cb,
-                               GCallback             device_removed_cb,
+                               GCallback             added_cb,
+                               GCallback             removed_cb,
                                gpointer              data)
 {
   handlers[0] = g_signal_connect_swapped (self, "notify::state", state_cb, data);
-  handlers[1] = g_signal_connect_swapped (self, "device-added", device_added_cb, data);
-  handlers[2] = g_signal_connect_swapped (self, "device-removed", device_removed_cb, data);
+  handlers[1] = g_signal_connect_swapped (self, "device-added", added_cb, data);
+  handlers[2] = g_signal_connect_swapped (self, "device-removed", removed_cb, data);
 }
 
 void
