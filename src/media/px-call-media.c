@@ -3,8 +3,8 @@
  * Threads:
  *   - the session's thread: the roster, every PxRemoteMedia (video decoding,
  *     jitter buffer pushes), the PxLocalMedia's devices, all signals;
- *   - the playout thread (here): keeps the speaker's queue between one and
- *     two 10 ms blocks, mixing each block from the jitter buffers at the
+ *   - the playout thread (here): keeps the speaker's queue at about one and
+ *     a half 10 ms blocks, mixing each block from the jitter buffers at the
  *     time it will be heard (PxAudioMixer and PxJitterBuffer lock for
  *     themselves);
  *   - PxLocalMedia's video and voice encoder threads, and the PipeWire
@@ -16,14 +16,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
-#include <math.h>
 
 #include "capture/px-speaker-sink.h"
 #include "media/px-audio-mixer.h"
 #include "media/px-call-media.h"
 
 #define BLOCK_SAMPLES      PX_AUDIO_MIXER_BLOCK_SAMPLES
-#define QUEUE_TARGET       (2 * BLOCK_SAMPLES)
+/* One and a half blocks: the speaker never runs dry between two of
+ * PipeWire's 10 ms cycles, and adds no more than 15 ms. */
+#define QUEUE_TARGET       (3 * BLOCK_SAMPLES / 2)
 #define PLAYOUT_POLL_US    2000
 
 struct _PxCallMedia

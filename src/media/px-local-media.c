@@ -25,7 +25,6 @@
 #define VIDEO_MIN_KBPS        150
 #define VIDEO_START_KBPS      1000
 #define VIDEO_MAX_KBPS        2500
-#define VOICE_FRAME_MS        20
 #define FLOW_CHECK_MS         500
 /* The server's default flow window (PROTOCOL.md); the congestion test of
  * the controller only needs its order of magnitude. */
@@ -44,6 +43,7 @@ struct _PxLocalMedia
   PxPipewireConnection *microphone_connection;
   char *microphone_name;
   gboolean voice_enabled;
+  guint voice_frame_ms;
 
   PxCameraSource *camera;
   PxMicrophoneSource *microphone;
@@ -320,7 +320,9 @@ flow_check_cb (gpointer data)
   gint64 round_trip = px_session_get_round_trip (self->session);
   guint kbps;
 
-  report.frames_dropped = (guint) MIN (dropped - self->last_dropped, G_MAXUINT);
+  /* A fresh join may start the count again. */
+  report.frames_dropped = dropped >= self->last_dropped
+                          ? (guint) MIN (dropped - self->last_dropped, G_MAXUINT) : 0;
   self->last_dropped = dropped;
   report.bytes_in_flight = px_session_get_in_flight_bytes (self->session)
                            + px_session_get_queued_bytes (self->session);
@@ -391,7 +393,7 @@ px_local_media_start (PxLocalMedia  *self,
 
   if (self->voice_enabled)
     {
-      self->voice_encoder = px_voice_encoder_new (VOICE_FRAME_MS, error);
+      self->voice_encoder = px_voice_encoder_new (self->voice_frame_ms, error);
       if (self->voice_encoder == NULL)
         goto failed;
       self->microphone = px_microphone_source_new (self->microphone_connection,
@@ -445,16 +447,16 @@ px_local_media_stop (PxLocalMedia *self)
       self->flow_source = 0;
     }
 
+  if (self->microphone != NULL)
+    {
+      px_microphone_source_stop (self->microphone);
+      g_clear_object (&self->microphone);
+    }
   if (self->camera != NULL)
     {
       g_clear_signal_handler (&self->frame_ready_id, self->camera);
       px_camera_source_stop (self->camera);
       g_clear_object (&self->camera);
-    }
-  if (self->microphone != NULL)
-    {
-      px_microphone_source_stop (self->microphone);
-      g_clear_object (&self->microphone);
     }
   g_clear_object (&self->video_encoder);
   g_clear_object (&self->voice_encoder);
@@ -471,9 +473,9 @@ px_local_media_set_microphone_muted (PxLocalMedia *self,
   muted = !!muted;
   if (g_atomic_int_get (&self->microphone_muted) == muted)
     return;
+  /* The voice thread keeps draining the microphone while muted, so
+   * nothing stale is sent on unmute. */
   g_atomic_int_set (&self->microphone_muted, muted);
-  if (!muted && self->microphone != NULL)
-    px_microphone_source_flush (self->microphone);
   publish_mute_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MICROPHONE_MUTED]);
 }
@@ -545,6 +547,16 @@ px_local_media_set_voice_enabled (PxLocalMedia *self,
   g_return_if_fail (PX_IS_LOCAL_MEDIA (self));
 
   self->voice_enabled = !!enabled;
+}
+
+void
+px_local_media_set_voice_frame_ms (PxLocalMedia *self,
+                                   guint         frame_ms)
+{
+  g_return_if_fail (PX_IS_LOCAL_MEDIA (self));
+  g_return_if_fail (frame_ms == 10 || frame_ms == 20);
+
+  self->voice_frame_ms = frame_ms;
 }
 
 guint
@@ -681,6 +693,7 @@ px_local_media_init (PxLocalMedia *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->voice_enabled = TRUE;
+  self->voice_frame_ms = 20;
   self->bitrate = px_bitrate_controller_new (VIDEO_MIN_KBPS, VIDEO_START_KBPS, VIDEO_MAX_KBPS);
 }
 

@@ -19,7 +19,7 @@ px_call_test_world_start (PxCallTestWorld *world,
     "pw-cli", "create-node", "adapter",
     "{ factory.name=support.null-audio-sink node.name=" PX_CALL_TEST_SPEAKER " "
     "node.description=\"Call Test Speaker\" media.class=Audio/Sink object.linger=true "
-    "audio.channels=1 audio.position=[ MONO ] audio.rate=48000 node.group=px-call-audio }",
+    "audio.channels=1 audio.position=[ MONO ] audio.rate=48000 priority.driver=30000 }",
     NULL
   };
   g_autoptr(GError) error = NULL;
@@ -42,6 +42,12 @@ px_call_test_world_start (PxCallTestWorld *world,
       return FALSE;
     }
 
+  /* The speaker first, as the preferred driver, the way a sound card is:
+   * otherwise PipeWire may let the fake camera (a driver too) pace the
+   * microphone at its frame rate. */
+  output = px_test_run_sync (create_speaker, NULL, PX_CALL_TEST_WAIT_MS, &error);
+  g_assert_no_error (error);
+
   if (width > 0)
     {
       PxTestCameraSpec camera = {
@@ -57,10 +63,7 @@ px_call_test_world_start (PxCallTestWorld *world,
     {
       PxTestMicrophoneSpec microphone = {
         .name = "px-call-microphone", .frequency = frequency, .volume = volume,
-        /* One clock for the sound, as a sound card's input and output
-         * share: the speaker's. Otherwise PipeWire may let the fake
-         * camera (a driver too) pace the microphone at its frame rate. */
-        .properties = "node.group=px-call-audio",
+
       };
 
       world->microphone = px_test_harness_add_microphone (world->harness, &microphone);
@@ -68,39 +71,49 @@ px_call_test_world_start (PxCallTestWorld *world,
         return FALSE;
     }
 
-  output = px_test_run_sync (create_speaker, NULL, PX_CALL_TEST_WAIT_MS, &error);
-  g_assert_no_error (error);
-
   /* The devices must be known to the connection before anyone opens them. */
-  {
-    const char *names[] = {
-      world->camera != NULL ? px_test_node_get_name (world->camera) : NULL,
-      world->microphone != NULL ? px_test_node_get_name (world->microphone) : NULL,
-      PX_CALL_TEST_SPEAKER,
-    };
-    gint64 deadline = g_get_monotonic_time ()
-                      + px_test_timeout_ms (PX_CALL_TEST_WAIT_MS) * (gint64) 1000;
-
-    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        while (names[i] != NULL
-               && px_pipewire_connection_find_device (world->connection, names[i]) == NULL)
-          {
-            if (g_get_monotonic_time () > deadline)
-              {
-                g_test_fail_printf ("The device %s never reached the connection", names[i]);
-                return FALSE;
-              }
-            g_main_context_iteration (NULL, FALSE);
-            g_usleep (1000);
-          }
-      }
-  }
+  if ((world->camera != NULL
+       && !px_call_test_wait_device (world, px_test_node_get_name (world->camera)))
+      || (world->microphone != NULL
+          && !px_call_test_wait_device (world, px_test_node_get_name (world->microphone)))
+      || !px_call_test_wait_device (world, PX_CALL_TEST_SPEAKER))
+    return FALSE;
 
   world->server = px_embedded_server_new (NULL);
   g_assert_true (px_embedded_server_start (world->server, &error));
   g_assert_no_error (error);
 
+  return TRUE;
+}
+
+typedef struct
+{
+  PxCallTestWorld *world;
+  const char *name;
+} DeviceWait;
+
+static gboolean
+device_cb (gpointer   data,
+           GError   **error)
+{
+  DeviceWait *wait = data;
+
+  return px_pipewire_connection_find_device (wait->world->connection, wait->name) != NULL;
+}
+
+gboolean
+px_call_test_wait_device (PxCallTestWorld *world,
+                          const char      *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *what = g_strdup_printf ("the device %s", name);
+  DeviceWait wait = { world, name };
+
+  if (!px_call_test_wait_until (device_cb, &wait, what, &error))
+    {
+      g_test_fail_printf ("%s", error->message);
+      return FALSE;
+    }
   return TRUE;
 }
 

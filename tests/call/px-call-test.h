@@ -43,6 +43,10 @@ gboolean    px_call_test_world_start      (PxCallTestWorld *world,
                                            double           volume);
 void        px_call_test_world_stop       (PxCallTestWorld *world);
 
+/* Waits until the world's connection lists the device @name. */
+gboolean    px_call_test_wait_device      (PxCallTestWorld *world,
+                                           const char      *name);
+
 /* A session joined to @room as @identity; fails the test if it cannot. */
 PxSession  *px_call_test_join             (PxCallTestWorld *world,
                                            const char      *room,
