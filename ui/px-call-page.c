@@ -6,6 +6,13 @@
  * While the connection is being restored, a small notice sits at the top:
  * the stage stays as it was, since the meeting usually resumes in seconds.
  *
+ * Each other participant of the meeting's PxCallMedia stands on the stage
+ * as a flat panel showing their camera. A webcam frame carries no depth
+ * nor scale, so the panel gets a person's height (1.75 m) and stands on
+ * the floor: the face comes out near where a standing person's would be.
+ * When a camera goes off the panel keeps its last picture; the roster says
+ * the camera is off.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -13,6 +20,7 @@
 #include <adwaita.h>
 
 #include "px-call-page.h"
+#include "render/px-participant.h"
 #include "px-ui-resources.h"
 #include "px-control-bar.h"
 
@@ -26,14 +34,127 @@ struct _PxCallPage
   GtkWidget *reconnecting_box;
   GtkSpinner *reconnecting_spinner;
   PxControlBar *control_bar;
+
+  PxCallMedia *call;
+  GHashTable *panels;  /* PxRemoteMedia → PxParticipant */
 };
 
 G_DEFINE_FINAL_TYPE (PxCallPage, px_call_page, GTK_TYPE_WIDGET)
 
+/* Decoding happened already: this copies one frame into the panel. */
+static void
+remote_frame_changed_cb (PxRemoteMedia *remote,
+                         PxCallPage    *self)
+{
+  g_autoptr(PxFrame) frame = px_remote_media_dup_frame (remote);
+  g_autoptr(GError) error = NULL;
+  PxParticipant *panel = g_hash_table_lookup (self->panels, remote);
+  PxColorFrame color = { PX_COLOR_FORMAT_I420 };
+
+  if (frame == NULL || panel == NULL)
+    return;
+  if (frame->format != PX_PIXEL_FORMAT_I420)
+    {
+      g_debug ("A remote frame in %s cannot be shown", px_pixel_format_to_string (frame->format));
+      return;
+    }
+
+  color.width = frame->width;
+  color.height = frame->height;
+  for (int i = 0; i < 3; i++)
+    {
+      color.planes[i] = frame->planes[i];
+      color.strides[i] = frame->strides[i];
+    }
+  if (!px_participant_set_flat_frame (panel, &color, PX_CALL_PAGE_PANEL_HEIGHT_M, &error))
+    g_debug ("A remote frame could not be shown: %s", error->message);
+}
+
+static void
+remote_added_cb (PxCallMedia   *call,
+                 PxRemoteMedia *remote,
+                 PxCallPage    *self)
+{
+  PxSessionParticipant *participant = px_remote_media_get_participant (remote);
+  g_autoptr(PxParticipant) panel = NULL;
+
+  if (g_hash_table_contains (self->panels, remote))
+    return;
+
+  panel = px_participant_new (PX_PARTICIPANT_FLAT, px_session_participant_get_name (participant));
+  g_hash_table_insert (self->panels, g_object_ref (remote), g_object_ref (panel));
+  g_signal_connect (remote, "frame-changed", G_CALLBACK (remote_frame_changed_cb), self);
+  px_stage_add_participant (self->stage, panel);
+  remote_frame_changed_cb (remote, self);
+}
+
+static void
+remote_removed_cb (PxCallMedia   *call,
+                   PxRemoteMedia *remote,
+                   PxCallPage    *self)
+{
+  PxParticipant *panel = g_hash_table_lookup (self->panels, remote);
+
+  if (panel == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (remote, self);
+  px_stage_remove_participant (self->stage, panel);
+  g_hash_table_remove (self->panels, remote);
+}
+
+static void
+clear_panels (PxCallPage *self)
+{
+  GHashTableIter iter;
+  gpointer remote, panel;
+
+  g_hash_table_iter_init (&iter, self->panels);
+  while (g_hash_table_iter_next (&iter, &remote, &panel))
+    {
+      g_signal_handlers_disconnect_by_data (remote, self);
+      if (self->stage != NULL)
+        px_stage_remove_participant (self->stage, panel);
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+/* Shows the people of @call on the stage, or nobody for NULL. */
+void
+px_call_page_set_call_media (PxCallPage  *self,
+                             PxCallMedia *call)
+{
+  g_autoptr(GPtrArray) remotes = NULL;
+
+  g_return_if_fail (PX_IS_CALL_PAGE (self));
+  g_return_if_fail (call == NULL || PX_IS_CALL_MEDIA (call));
+
+  if (self->call == call)
+    return;
+
+  if (self->call != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->call, self);
+      clear_panels (self);
+      g_clear_object (&self->call);
+    }
+  if (call == NULL)
+    return;
+
+  self->call = g_object_ref (call);
+  g_signal_connect (call, "remote-added", G_CALLBACK (remote_added_cb), self);
+  g_signal_connect (call, "remote-removed", G_CALLBACK (remote_removed_cb), self);
+  remotes = px_call_media_list_remotes (call);
+  for (guint i = 0; i < remotes->len; i++)
+    remote_added_cb (call, g_ptr_array_index (remotes, i), self);
+}
+
 static void
 px_call_page_dispose (GObject *object)
 {
+  PxCallPage *self = PX_CALL_PAGE (object);
   GtkWidget *child;
+
+  px_call_page_set_call_media (self, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (object), PX_TYPE_CALL_PAGE);
   /* Template children without an id are ours to unparent. */
@@ -44,12 +165,23 @@ px_call_page_dispose (GObject *object)
 }
 
 static void
+px_call_page_finalize (GObject *object)
+{
+  PxCallPage *self = PX_CALL_PAGE (object);
+
+  g_hash_table_unref (self->panels);
+
+  G_OBJECT_CLASS (px_call_page_parent_class)->finalize (object);
+}
+
+static void
 px_call_page_class_init (PxCallPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = px_call_page_dispose;
+  object_class->finalize = px_call_page_finalize;
 
   g_type_ensure (PX_TYPE_STAGE);
   g_type_ensure (PX_TYPE_CONTROL_BAR);
@@ -71,6 +203,7 @@ px_call_page_class_init (PxCallPageClass *klass)
 static void
 px_call_page_init (PxCallPage *self)
 {
+  self->panels = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 

@@ -6,6 +6,7 @@
 
 #include <gtk/gtk.h>
 
+#include "media/px-call-media.h"
 #include "px-stage.h"
 
 G_BEGIN_DECLS
@@ -21,5 +22,12 @@ gboolean  px_call_page_get_waiting       (PxCallPage *self);
 void      px_call_page_set_reconnecting  (PxCallPage *self,
                                           gboolean    reconnecting);
 gboolean  px_call_page_get_reconnecting  (PxCallPage *self);
+
+/* Every person on the webcam stands on the stage as a flat panel this
+ * tall, in metres. */
+#define PX_CALL_PAGE_PANEL_HEIGHT_M 1.75
+
+void      px_call_page_set_call_media    (PxCallPage  *self,
+                                          PxCallMedia *call);
 
 G_END_DECLS

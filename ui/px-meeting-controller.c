@@ -11,6 +11,11 @@
  * session the user left or cancelled is dropped silently: its handlers are
  * disconnected before px_session_leave().
  *
+ * The meeting's media (a PxCallMedia) starts once the join completes and
+ * stops before the session is left. Devices that are not there are left
+ * out rather than failing the meeting: someone without a camera still
+ * sees and hears the others.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -21,6 +26,7 @@
 #include <arpa/inet.h>
 #include <glib/gi18n.h>
 
+#include "capture/px-capture-device.h"
 #include "net/px-token.h"
 #include "px-meeting-controller.h"
 
@@ -38,6 +44,13 @@ struct _PxMeetingController
   GTask *join_task;
   PxMeetingState state;
   guint n_others;
+
+  PxCallMedia *call;
+  gboolean microphone_on;
+  gboolean camera_on;
+  char *camera_device;
+  char *microphone_device;
+  char *speaker_device;
 };
 
 G_DEFINE_FINAL_TYPE (PxMeetingController, px_meeting_controller, G_TYPE_OBJECT)
@@ -47,6 +60,12 @@ enum {
   PROP_STATE,
   PROP_N_OTHERS,
   PROP_ALLOW_LAN,
+  PROP_MICROPHONE_ON,
+  PROP_CAMERA_ON,
+  PROP_CAMERA_DEVICE,
+  PROP_MICROPHONE_DEVICE,
+  PROP_SPEAKER_DEVICE,
+  PROP_CALL_MEDIA,
   N_PROPS
 };
 
@@ -78,12 +97,107 @@ set_n_others (PxMeetingController *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_OTHERS]);
 }
 
+/* The node.name of the device of @kind to open: @chosen when it is there,
+ * else the first one listed (@first_by_default), else NULL meaning the
+ * default one. *@available says whether there is any device of @kind. */
+static char *
+pick_device (PxPipewireConnection *connection,
+             PxDeviceKind          kind,
+             const char           *chosen,
+             gboolean              first_by_default,
+             gboolean             *available)
+{
+  g_autoptr(GPtrArray) devices = NULL;
+  PxCaptureDevice *found;
+
+  *available = FALSE;
+  if (px_pipewire_connection_get_state (connection) != PX_PIPEWIRE_STATE_CONNECTED)
+    return NULL;
+
+  if (chosen != NULL && chosen[0] != '\0')
+    {
+      found = px_pipewire_connection_find_device (connection, chosen);
+      if (found != NULL && px_capture_device_get_kind (found) == kind)
+        {
+          *available = TRUE;
+          return g_strdup (chosen);
+        }
+    }
+
+  devices = px_pipewire_connection_list_devices (connection, kind);
+  if (devices->len == 0)
+    return NULL;
+  *available = TRUE;
+  if (!first_by_default)
+    return NULL;
+  return g_strdup (px_capture_device_get_name (g_ptr_array_index (devices, 0)));
+}
+
+static void
+start_call_media (PxMeetingController *self)
+{
+  g_autoptr(PxCallMedia) call = px_call_media_new (self->session);
+  PxLocalMedia *local = px_call_media_get_local (call);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *camera = NULL;
+  g_autofree char *microphone = NULL;
+  g_autofree char *speaker = NULL;
+  gboolean has_camera, has_microphone, has_speaker;
+
+  /* A camera has no "default" in PipeWire: the first one stands in. */
+  camera = pick_device (px_pipewire_connection_get_for_cameras (), PX_DEVICE_KIND_CAMERA,
+                        self->camera_device, TRUE, &has_camera);
+  microphone = pick_device (px_pipewire_connection_get_default (), PX_DEVICE_KIND_MICROPHONE,
+                            self->microphone_device, FALSE, &has_microphone);
+  speaker = pick_device (px_pipewire_connection_get_default (), PX_DEVICE_KIND_SPEAKER,
+                         self->speaker_device, FALSE, &has_speaker);
+
+  px_local_media_set_camera (local, NULL, has_camera ? camera : NULL);
+  px_local_media_set_microphone (local, NULL, microphone);
+  px_local_media_set_voice_enabled (local, has_microphone);
+  px_call_media_set_speaker (call, NULL, speaker);
+  px_call_media_set_playback_enabled (call, has_speaker);
+  px_local_media_set_microphone_muted (local, !self->microphone_on);
+  px_local_media_set_camera_off (local, !self->camera_on);
+
+  if (!px_call_media_start (call, &error))
+    {
+      /* A device listed a moment ago may be gone or busy: still show the
+       * others rather than leave the meeting empty. */
+      g_message ("Joining without camera, microphone and speaker: %s", error->message);
+      g_clear_error (&error);
+      px_local_media_set_camera (local, NULL, NULL);
+      px_local_media_set_voice_enabled (local, FALSE);
+      px_call_media_set_playback_enabled (call, FALSE);
+      if (!px_call_media_start (call, &error))
+        g_message ("The meeting's media could not start: %s", error->message);
+    }
+
+  self->call = g_steal_pointer (&call);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL_MEDIA]);
+}
+
+static void
+stop_call_media (PxMeetingController *self)
+{
+  g_autoptr(PxCallMedia) call = g_steal_pointer (&self->call);
+
+  if (call == NULL)
+    return;
+  px_call_media_stop (call);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL_MEDIA]);
+}
+
 /* Forgets the session without a word to anyone: leaving it is the caller's
  * business. Returns it. */
 static PxSession *
 detach_session (PxMeetingController *self)
 {
-  PxSession *session = g_steal_pointer (&self->session);
+  PxSession *session;
+
+  /* Nothing more is sent once the user is out of the meeting. */
+  stop_call_media (self);
+  session = g_steal_pointer (&self->session);
 
   if (session != NULL)
     {
@@ -182,6 +296,7 @@ session_joined_cb (GObject      *source,
   participants_changed_cb (px_session_get_participants (session), 0, 0, 0, self);
   set_state (self, PX_MEETING_STATE_JOINED);
   session_state_cb (session, NULL, self);
+  start_call_media (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -370,6 +485,83 @@ px_meeting_controller_get_allow_lan (PxMeetingController *self)
   return self->allow_lan;
 }
 
+void
+px_meeting_controller_set_microphone_on (PxMeetingController *self,
+                                         gboolean             on)
+{
+  g_return_if_fail (PX_IS_MEETING_CONTROLLER (self));
+
+  on = !!on;
+  if (self->microphone_on == on)
+    return;
+  self->microphone_on = on;
+  if (self->call != NULL)
+    px_local_media_set_microphone_muted (px_call_media_get_local (self->call), !on);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MICROPHONE_ON]);
+}
+
+gboolean
+px_meeting_controller_get_microphone_on (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), FALSE);
+  return self->microphone_on;
+}
+
+void
+px_meeting_controller_set_camera_on (PxMeetingController *self,
+                                     gboolean             on)
+{
+  g_return_if_fail (PX_IS_MEETING_CONTROLLER (self));
+
+  on = !!on;
+  if (self->camera_on == on)
+    return;
+  self->camera_on = on;
+  if (self->call != NULL)
+    px_local_media_set_camera_off (px_call_media_get_local (self->call), !on);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_ON]);
+}
+
+gboolean
+px_meeting_controller_get_camera_on (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), FALSE);
+  return self->camera_on;
+}
+
+static void
+set_device (PxMeetingController  *self,
+            char                **field,
+            const char           *name,
+            guint                 prop_id)
+{
+  if (g_strcmp0 (*field, name) == 0)
+    return;
+  g_free (*field);
+  *field = g_strdup (name);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+void
+px_meeting_controller_set_devices (PxMeetingController *self,
+                                   const char          *camera,
+                                   const char          *microphone,
+                                   const char          *speaker)
+{
+  g_return_if_fail (PX_IS_MEETING_CONTROLLER (self));
+
+  set_device (self, &self->camera_device, camera, PROP_CAMERA_DEVICE);
+  set_device (self, &self->microphone_device, microphone, PROP_MICROPHONE_DEVICE);
+  set_device (self, &self->speaker_device, speaker, PROP_SPEAKER_DEVICE);
+}
+
+PxCallMedia *
+px_meeting_controller_get_call_media (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), NULL);
+  return self->call;
+}
+
 PxEmbeddedServer *
 px_meeting_controller_get_embedded_server (PxMeetingController *self)
 {
@@ -542,6 +734,9 @@ px_meeting_controller_finalize (GObject *object)
   PxMeetingController *self = PX_MEETING_CONTROLLER (object);
 
   g_free (self->host_identity);
+  g_free (self->camera_device);
+  g_free (self->microphone_device);
+  g_free (self->speaker_device);
 
   G_OBJECT_CLASS (px_meeting_controller_parent_class)->finalize (object);
 }
@@ -565,6 +760,24 @@ px_meeting_controller_get_property (GObject    *object,
     case PROP_ALLOW_LAN:
       g_value_set_boolean (value, self->allow_lan);
       break;
+    case PROP_MICROPHONE_ON:
+      g_value_set_boolean (value, self->microphone_on);
+      break;
+    case PROP_CAMERA_ON:
+      g_value_set_boolean (value, self->camera_on);
+      break;
+    case PROP_CAMERA_DEVICE:
+      g_value_set_string (value, self->camera_device);
+      break;
+    case PROP_MICROPHONE_DEVICE:
+      g_value_set_string (value, self->microphone_device);
+      break;
+    case PROP_SPEAKER_DEVICE:
+      g_value_set_string (value, self->speaker_device);
+      break;
+    case PROP_CALL_MEDIA:
+      g_value_set_object (value, self->call);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -582,6 +795,21 @@ px_meeting_controller_set_property (GObject      *object,
     {
     case PROP_ALLOW_LAN:
       px_meeting_controller_set_allow_lan (self, g_value_get_boolean (value));
+      break;
+    case PROP_MICROPHONE_ON:
+      px_meeting_controller_set_microphone_on (self, g_value_get_boolean (value));
+      break;
+    case PROP_CAMERA_ON:
+      px_meeting_controller_set_camera_on (self, g_value_get_boolean (value));
+      break;
+    case PROP_CAMERA_DEVICE:
+      set_device (self, &self->camera_device, g_value_get_string (value), prop_id);
+      break;
+    case PROP_MICROPHONE_DEVICE:
+      set_device (self, &self->microphone_device, g_value_get_string (value), prop_id);
+      break;
+    case PROP_SPEAKER_DEVICE:
+      set_device (self, &self->speaker_device, g_value_get_string (value), prop_id);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -608,6 +836,24 @@ px_meeting_controller_class_init (PxMeetingControllerClass *klass)
   properties[PROP_ALLOW_LAN] =
     g_param_spec_boolean ("allow-lan", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MICROPHONE_ON] =
+    g_param_spec_boolean ("microphone-on", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAMERA_ON] =
+    g_param_spec_boolean ("camera-on", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CAMERA_DEVICE] =
+    g_param_spec_string ("camera-device", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MICROPHONE_DEVICE] =
+    g_param_spec_string ("microphone-device", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SPEAKER_DEVICE] =
+    g_param_spec_string ("speaker-device", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CALL_MEDIA] =
+    g_param_spec_object ("call-media", NULL, NULL, PX_TYPE_CALL_MEDIA,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The meeting ended without the user leaving it; the GError says why. */
@@ -622,6 +868,8 @@ px_meeting_controller_init (PxMeetingController *self)
   g_autofree char *random = px_random_hex (8);
 
   self->host_identity = g_strconcat ("host-", random, NULL);
+  self->microphone_on = TRUE;
+  self->camera_on = TRUE;
 }
 
 PxMeetingController *

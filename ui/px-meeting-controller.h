@@ -16,6 +16,7 @@
 
 #include <gio/gio.h>
 
+#include "media/px-call-media.h"
 #include "net/px-join-target.h"
 #include "net/px-session.h"
 #include "server/px-embedded-server.h"
@@ -69,6 +70,27 @@ guint             px_meeting_controller_get_n_others    (PxMeetingController *se
 void              px_meeting_controller_set_allow_lan   (PxMeetingController *self,
                                                          gboolean             allow_lan);
 gboolean          px_meeting_controller_get_allow_lan   (PxMeetingController *self);
+/* Microphone and camera on or off (default on): while off nothing of it
+ * is sent and the roster shows it muted. Follows in a running meeting. */
+void              px_meeting_controller_set_microphone_on (PxMeetingController *self,
+                                                           gboolean             on);
+gboolean          px_meeting_controller_get_microphone_on (PxMeetingController *self);
+void              px_meeting_controller_set_camera_on   (PxMeetingController *self,
+                                                         gboolean             on);
+gboolean          px_meeting_controller_get_camera_on   (PxMeetingController *self);
+
+/* The devices by PipeWire node.name ("" or NULL: the first camera, the
+ * default microphone and speaker), as properties "camera-device",
+ * "microphone-device" and "speaker-device". They apply at the next join.
+ * A device that is missing is left out: the meeting goes on without it. */
+void              px_meeting_controller_set_devices     (PxMeetingController *self,
+                                                         const char          *camera,
+                                                         const char          *microphone,
+                                                         const char          *speaker);
+
+/* The media of the meeting joined, or NULL. */
+PxCallMedia      *px_meeting_controller_get_call_media  (PxMeetingController *self);
+
 /* The embedded server, or NULL until a meeting on this computer started it. */
 PxEmbeddedServer *px_meeting_controller_get_embedded_server (PxMeetingController *self);
 

@@ -293,6 +293,13 @@ px_window_n_others_cb (PxWindow *self)
 }
 
 static void
+px_window_call_media_cb (PxWindow *self)
+{
+  px_call_page_set_call_media (self->call_page,
+                               px_meeting_controller_get_call_media (self->controller));
+}
+
+static void
 px_window_meeting_state_cb (PxWindow *self)
 {
   px_call_page_set_reconnecting (self->call_page,
@@ -607,6 +614,19 @@ px_window_constructed (GObject *object)
   camera = g_settings_create_action (self->settings, "camera");
   g_action_map_add_action (G_ACTION_MAP (self), microphone);
   g_action_map_add_action (G_ACTION_MAP (self), camera);
+  /* The meeting follows them, and the devices chosen in preferences. */
+  g_settings_bind (self->settings, "microphone", self->controller, "microphone-on",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "camera", self->controller, "camera-on",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "camera-device", self->controller, "camera-device",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "microphone-device", self->controller, "microphone-device",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "speaker-device", self->controller, "speaker-device",
+                   G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->controller, "notify::call-media",
+                           G_CALLBACK (px_window_call_media_cb), self, G_CONNECT_SWAPPED);
 
   self->projection_action = g_simple_action_new_stateful ("projection", NULL,
                                                           g_variant_new_boolean (FALSE));
