@@ -162,7 +162,8 @@ destroy_stream (PxAudioStream *self)
   PxAudioStreamPrivate *priv = px_audio_stream_get_instance_private (self);
 
   px_pipewire_connection_lock (priv->connection);
-  px_pipewire_destroy_stream_locked (&priv->stream, &priv->stream_listener);
+  px_pipewire_connection_destroy_stream_locked (priv->connection, &priv->stream,
+                                                &priv->stream_listener);
   priv->stream_generation++;
   px_pipewire_connection_unlock (priv->connection);
 }

@@ -672,7 +672,8 @@ static void
 destroy_stream (PxCameraSource *self)
 {
   px_pipewire_connection_lock (self->connection);
-  px_pipewire_destroy_stream_locked (&self->stream, &self->stream_listener);
+  px_pipewire_connection_destroy_stream_locked (self->connection, &self->stream,
+                                                &self->stream_listener);
   self->stream_generation++;
   self->in_width = self->in_height = 0;
   px_pipewire_connection_unlock (self->connection);

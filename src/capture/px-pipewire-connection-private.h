@@ -56,8 +56,12 @@ void              px_pipewire_connection_start_timeout (PxPipewireConnection *se
 /* Cancels *@timeout, if any. */
 void              px_pipewire_clear_timeout            (GSource             **timeout);
 
-/* Destroys *@stream, if any, and its @listener; the loop lock held. */
-void              px_pipewire_destroy_stream_locked    (struct pw_stream    **stream,
-                                                        struct spa_hook      *listener);
+/* Removes @listener and destroys *@stream, if any, setting it to NULL. Call
+ * it holding the loop lock once, from any thread but the PipeWire one: it
+ * lets go of the lock while the PipeWire thread runs what that stream still
+ * has queued, so no callback of ours fires after it returns. */
+void              px_pipewire_connection_destroy_stream_locked (PxPipewireConnection  *self,
+                                                                struct pw_stream     **stream,
+                                                                struct spa_hook       *listener);
 
 G_END_DECLS

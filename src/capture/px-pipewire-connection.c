@@ -14,10 +14,12 @@
  * Streams (camera, microphone, speaker) follow the "state" property: they
  * make their pw_stream when it becomes CONNECTED and destroy it when it
  * leaves CONNECTED, which happens before the old core is disconnected. A
- * daemon restart thus costs them nothing but a gap. Frames cross from the
- * PipeWire thread to consumers through a mutex-guarded latest-frame slot
- * (px-camera-source.c), audio through single-producer single-consumer rings
- * (px-audio-ring.c).
+ * daemon restart thus costs them nothing but a gap. Destroying a stream
+ * waits, the lock let go, until the PipeWire thread has run what that
+ * stream still had queued there (px_pipewire_connection_destroy_stream_locked).
+ * Frames cross from the PipeWire thread to consumers through a mutex-guarded
+ * latest-frame slot (px-camera-source.c), audio through single-producer
+ * single-consumer rings (px-audio-ring.c).
  *
  * Reconnection: a core error -EPIPE means the daemon went away. The core is
  * torn down and connecting is tried again after 100 ms, doubling up to 5 s,
@@ -1257,14 +1259,53 @@ px_pipewire_clear_timeout (GSource **timeout)
     }
 }
 
-void
-px_pipewire_destroy_stream_locked (struct pw_stream **stream,
-                                   struct spa_hook   *listener)
+typedef struct
 {
-  if (*stream != NULL)
-    {
-      spa_hook_remove (listener);
-      pw_stream_destroy (*stream);
-      *stream = NULL;
-    }
+  struct pw_thread_loop *loop;
+  gboolean               reached;
+} Drain;
+
+static int
+drain_reached_cb (struct spa_loop *loop,
+                  bool             async,
+                  uint32_t         seq,
+                  const void      *data,
+                  size_t           size,
+                  void            *user_data)
+{
+  Drain *drain = user_data;
+
+  drain->reached = TRUE;
+  pw_thread_loop_signal (drain->loop, false);
+  return 0;
+}
+
+void
+px_pipewire_connection_destroy_stream_locked (PxPipewireConnection  *self,
+                                              struct pw_stream     **stream,
+                                              struct spa_hook       *listener)
+{
+  struct pw_stream *doomed = g_steal_pointer (stream);
+  Drain drain = { self->loop, FALSE };
+
+  if (doomed == NULL)
+    return;
+
+  g_assert (!pw_thread_loop_in_thread (self->loop));
+
+  /* A stream without PW_STREAM_FLAG_RT_PROCESS has its process callback
+   * queued from the data thread onto our loop (pw_loop_invoke, not
+   * waiting), and libpipewire 0.3.65 neither cancels nor checks that call
+   * in pw_stream_destroy(): freeing the stream while one is queued makes
+   * the PipeWire thread run it on freed memory. So: stop listening,
+   * disconnect (the node leaves the data thread, nothing new gets queued),
+   * let the loop run what is already queued (the queue is in order), and
+   * only then free it. */
+  spa_hook_remove (listener);
+  pw_stream_disconnect (doomed);
+  pw_loop_invoke (pw_thread_loop_get_loop (self->loop), drain_reached_cb, 0, NULL, 0, false,
+                  &drain);
+  while (!drain.reached)
+    pw_thread_loop_wait (self->loop);
+  pw_stream_destroy (doomed);
 }

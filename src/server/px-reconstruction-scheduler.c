@@ -101,10 +101,12 @@ struct _PxReconstructionScheduler
   GMainContext *context;
   GThreadPool *pool;
   guint n_threads;
+  gsize max_frame_bytes;    /* what receivers accept; 0: no limit */
   GHashTable *publishers;   /* id → Publisher (a reference); server thread only */
 
   GMutex lock;
   gboolean shut_down;
+  gboolean held;
   PxReconstructionStats stats;
 };
 
@@ -304,6 +306,7 @@ reconstruct_set (Publisher *publisher,
   gint64 start;
   double coding_seconds;
   gboolean keyframe = FALSE;
+  gsize max_frame_bytes;
   Event *event;
 
   if (!px_pair_reconstructor_process (publisher->reconstructor,
@@ -330,6 +333,45 @@ reconstruct_set (Publisher *publisher,
       self->stats.sets_failed++;
       g_mutex_unlock (&self->lock);
       return;
+    }
+
+  /* Packets before the newest keyframe are not needed to decode what
+   * follows it. */
+  for (guint i = set->packets->len - 1; i > 0; i--)
+    if (((ColourPacket *) set->packets->pdata[i])->keyframe)
+      {
+        g_ptr_array_remove_range (set->packets, 0, i);
+        break;
+      }
+  /* The frame must fit what receivers accept (max_payload_bytes): after a
+   * long stall the oldest packets go, and the chain restarts at a keyframe. */
+  g_mutex_lock (&self->lock);
+  max_frame_bytes = self->max_frame_bytes;
+  g_mutex_unlock (&self->lock);
+  if (max_frame_bytes > 0)
+    {
+      gsize frame_size = PX_WIRE_HEADER_SIZE + PX_VOLUMETRIC_HEADER_SIZE + g_bytes_get_size (coded);
+      gboolean trimmed = FALSE;
+
+      for (guint i = 0; i < set->packets->len; i++)
+        frame_size += PX_VOLUMETRIC_PACKET_HEADER_SIZE
+                      + g_bytes_get_size (((ColourPacket *) set->packets->pdata[i])->bytes);
+      while (frame_size > max_frame_bytes && set->packets->len > 1)
+        {
+          frame_size -= PX_VOLUMETRIC_PACKET_HEADER_SIZE
+                        + g_bytes_get_size (((ColourPacket *) set->packets->pdata[0])->bytes);
+          g_ptr_array_remove_index (set->packets, 0);
+          trimmed = TRUE;
+        }
+      if (frame_size > max_frame_bytes)
+        {
+          g_mutex_lock (&self->lock);
+          self->stats.sets_failed++;
+          g_mutex_unlock (&self->lock);
+          return;
+        }
+      if (trimmed)
+        ask_keyframe (publisher, publisher->streams[0]);
     }
 
   layout.calibration_id = publisher->calibration_id;
@@ -406,7 +448,8 @@ reconstruct_cb (gpointer data,
   g_mutex_lock (&self->lock);
   publisher->busy = FALSE;
   /* A set that came in meanwhile goes next. */
-  if (publisher->pending != NULL && !publisher->queued && !publisher->removed && !self->shut_down)
+  if (publisher->pending != NULL && !publisher->queued && !publisher->removed && !self->held &&
+      !self->shut_down)
     {
       publisher->queued = TRUE;
       g_thread_pool_push (self->pool, publisher_ref (publisher), NULL);
@@ -458,7 +501,7 @@ submit_set (Publisher *publisher,
       frame_set_free (stale);
     }
   publisher->pending = set;
-  if (!publisher->queued && !publisher->busy && !self->shut_down)
+  if (!publisher->queued && !publisher->busy && !self->held && !self->shut_down)
     {
       publisher->queued = TRUE;
       g_thread_pool_push (self->pool, publisher_ref (publisher), NULL);
@@ -474,7 +517,7 @@ keep_colour_packet (Publisher          *publisher,
   gboolean keyframe = (header->flags & PX_WIRE_FLAG_KEYFRAME) != 0;
   ColourPacket *packet;
 
-  if (publisher->backlog_broken && !keyframe)
+  if ((publisher->backlog_broken && !keyframe) || g_bytes_get_size (payload) == 0)
     return;
   /* Nothing older than a keyframe is needed to decode what follows it. */
   if (keyframe)
@@ -511,6 +554,16 @@ decode_cb (gpointer data,
 
   if (camera == 0)
     keep_colour_packet (publisher, &job->header, job->payload);
+
+  /* Not the publisher's fault: this decoder started (or restarted) after
+   * the stream did. */
+  if (px_video_decoder_get_needs_keyframe (publisher->decoders[camera]) &&
+      (job->header.flags & PX_WIRE_FLAG_KEYFRAME) == 0)
+    {
+      ask_keyframe (publisher, job->header.stream);
+      decode_job_free (job);
+      return;
+    }
 
   frame = px_video_decoder_decode (publisher->decoders[camera], bytes, size, job->header.sequence,
                                    job->header.capture_time, &error);
@@ -783,6 +836,9 @@ px_reconstruction_scheduler_configure (PxReconstructionScheduler *self,
   if (publisher == NULL)
     return FALSE;
   g_hash_table_insert (self->publishers, GUINT_TO_POINTER (publisher_id), publisher);
+  /* The new decoders start at a keyframe. */
+  for (int i = 0; i < 2; i++)
+    ask_keyframe (publisher, publisher->streams[i]);
   return TRUE;
 }
 
@@ -836,6 +892,38 @@ px_reconstruction_scheduler_map_keyframe_stream (PxReconstructionScheduler *self
   if (publisher != NULL && stream == publisher->output_stream)
     return publisher->streams[0];
   return stream;
+}
+
+void
+px_reconstruction_scheduler_set_max_frame_bytes (PxReconstructionScheduler *self,
+                                                 gsize                      max_frame_bytes)
+{
+  g_return_if_fail (PX_IS_RECONSTRUCTION_SCHEDULER (self));
+
+  g_mutex_lock (&self->lock);
+  self->max_frame_bytes = max_frame_bytes;
+  g_mutex_unlock (&self->lock);
+}
+
+void
+px_reconstruction_scheduler_set_held (PxReconstructionScheduler *self,
+                                      gboolean                   held)
+{
+  GHashTableIter iter;
+  Publisher *publisher;
+
+  g_return_if_fail (PX_IS_RECONSTRUCTION_SCHEDULER (self));
+
+  g_mutex_lock (&self->lock);
+  self->held = held;
+  g_hash_table_iter_init (&iter, self->publishers);
+  while (!held && !self->shut_down && g_hash_table_iter_next (&iter, NULL, (gpointer *) &publisher))
+    if (publisher->pending != NULL && !publisher->queued && !publisher->busy)
+      {
+        publisher->queued = TRUE;
+        g_thread_pool_push (self->pool, publisher_ref (publisher), NULL);
+      }
+  g_mutex_unlock (&self->lock);
 }
 
 void

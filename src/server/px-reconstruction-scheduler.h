@@ -91,6 +91,17 @@ guint32      px_reconstruction_scheduler_map_keyframe_stream (PxReconstructionSc
                                                               guint32                    publisher,
                                                               guint32                    stream);
 
+/* The largest binary message a volumetric frame may be (the server's
+ * max_payload_bytes, which receivers also accept); 0: no limit. */
+void         px_reconstruction_scheduler_set_max_frame_bytes (PxReconstructionScheduler *self,
+                                                              gsize                      max_frame_bytes);
+
+/* While held, no frame set starts reconstructing: sets keep arriving and
+ * replacing each other as when the pool is busy. Releasing starts the
+ * latest waiting set of each publisher. */
+void         px_reconstruction_scheduler_set_held  (PxReconstructionScheduler *self,
+                                                    gboolean                   held);
+
 /* Stops the workers, waiting for the sets being reconstructed; nothing is
  * emitted afterwards. Also done on dispose. */
 void         px_reconstruction_scheduler_shutdown  (PxReconstructionScheduler *self);

@@ -17,6 +17,11 @@
  * the subscriber's unacknowledged bytes stay under the flow window, so a
  * slow subscriber only ever costs its own queue budget.
  *
+ * Rig publishers (PROTOCOL.md §13) are the one exception to the single
+ * thread: their camera frames are decoded and reconstructed on worker
+ * threads by a PxReconstructionScheduler, whose volumetric frames come back
+ * to this thread as signals and go out through the same send queues.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -1632,6 +1637,7 @@ px_server_new (PxServerConfig *config)
 
   self = g_object_new (PX_TYPE_SERVER, NULL);
   self->config = g_object_ref (config);
+  px_reconstruction_scheduler_set_max_frame_bytes (self->reconstruction, px_server_config_get_max_payload (config));
   return self;
 }
 

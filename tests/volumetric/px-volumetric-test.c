@@ -221,18 +221,18 @@ px_volumetric_test_publisher_free (PxVolumetricTestPublisher *publisher)
 }
 
 JsonObject *
-px_volumetric_test_calibration (PxVolumetricTestPublisher *publisher,
-                                guint                      step)
+px_volumetric_test_rig_calibration (PxRig *rig,
+                                    guint  step)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *rig_text = px_rig_to_data (publisher->rig, NULL);
+  g_autofree char *rig_text = px_rig_to_data (rig, NULL);
   g_autoptr(GError) error = NULL;
   JsonObject *data = json_object_new ();
   JsonObject *streams = json_object_new ();
   const PxCamera *left, *right;
 
   g_assert_true (json_parser_load_from_data (parser, rig_text, -1, &error));
-  g_assert_true (px_rig_get_pair (publisher->rig, 0, &left, &right));
+  g_assert_true (px_rig_get_pair (rig, 0, &left, &right));
   json_object_set_int_member (streams, left->id, PX_VOLUMETRIC_TEST_LEFT_STREAM);
   json_object_set_int_member (streams, right->id, PX_VOLUMETRIC_TEST_RIGHT_STREAM);
   json_object_set_member (data, "rig", json_node_copy (json_parser_get_root (parser)));
@@ -241,6 +241,13 @@ px_volumetric_test_calibration (PxVolumetricTestPublisher *publisher,
   json_object_set_int_member (data, "volumetric_stream", PX_VOLUMETRIC_TEST_OUTPUT_STREAM);
   json_object_set_int_member (data, "step", step);
   return data;
+}
+
+JsonObject *
+px_volumetric_test_calibration (PxVolumetricTestPublisher *publisher,
+                                guint                      step)
+{
+  return px_volumetric_test_rig_calibration (publisher->rig, step);
 }
 
 guint32

@@ -74,7 +74,10 @@ typedef struct
 void                       px_volumetric_test_bytes_unref     (GBytes                    *bytes);
 PxVolumetricTestPublisher *px_volumetric_test_publisher_new   (PxSession                 *session);
 void                       px_volumetric_test_publisher_free  (PxVolumetricTestPublisher *publisher);
-/* The calibration data announcing the rig, grid step @step. */
+/* The calibration data announcing @rig on streams 1 and 2, grid step @step. */
+JsonObject                *px_volumetric_test_rig_calibration (PxRig                     *rig,
+                                                               guint                      step);
+/* The same for the publisher's rig. */
 JsonObject                *px_volumetric_test_calibration     (PxVolumetricTestPublisher *publisher,
                                                                guint                      step);
 /* Renders the studio at @time (when @render) and sends both cameras with
