@@ -180,6 +180,50 @@ start_producer (PxTestHarness      *self,
   return node;
 }
 
+/* GStreamer 1.22's pipewiresink on PipeWire 0.3.65 now and then crashes on
+ * its first buffer (after "gst_buffer_peek_memory: assertion 'idx <
+ * GST_BUFFER_MEM_LEN'"). A real camera does not vanish like that, so a fake
+ * one is kept alive by a small supervisor: a crash (SIGSEGV, SIGABRT) starts
+ * the same pipeline again, under the same node name, a few times at most; any
+ * other exit ends it, and SIGTERM stops the pipeline and the supervisor. The
+ * pipeline gets SIGKILL should the supervisor die without that. */
+static const char camera_supervisor[] =
+  "trap 'kill -TERM \"$child\" 2>/dev/null; wait \"$child\"; exit 0' TERM INT\n"
+  "restarts=0\n"
+  "while :; do\n"
+  "  setpriv --pdeathsig KILL \"$@\" &\n"
+  "  child=$!\n"
+  "  wait \"$child\"\n"
+  "  status=$?\n"
+  "  case $status in\n"
+  "    134|139) ;;\n"
+  "    *) exit \"$status\" ;;\n"
+  "  esac\n"
+  "  restarts=$((restarts + 1))\n"
+  "  [ \"$restarts\" -le 5 ] || exit \"$status\"\n"
+  "  echo \"fake camera exited with status $status; starting it again\" >&2\n"
+  "done\n";
+
+static PxTestNode *
+start_camera (PxTestHarness      *self,
+              const char * const *pipeline,
+              const char         *name,
+              const char         *description)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (char *) "sh");
+  g_ptr_array_add (argv, (char *) "-c");
+  g_ptr_array_add (argv, (char *) camera_supervisor);
+  g_ptr_array_add (argv, (char *) "px-fake-camera");
+  for (guint i = 0; pipeline[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) pipeline[i]);
+  g_ptr_array_add (argv, NULL);
+
+  return start_producer (self, (const char * const *) argv->pdata, name, description,
+                         "Video/Source");
+}
+
 static gboolean
 prepare_producer (PxTestHarness *self)
 {
@@ -252,7 +296,7 @@ px_test_harness_add_camera (PxTestHarness          *self,
         "pipewiresink", "mode=provide", properties, client_name, NULL
       };
 
-      return start_producer (self, argv, name, description, "Video/Source");
+      return start_camera (self, argv, name, description);
     }
   else
     {
@@ -261,7 +305,7 @@ px_test_harness_add_camera (PxTestHarness          *self,
         "pipewiresink", "mode=provide", properties, client_name, NULL
       };
 
-      return start_producer (self, argv, name, description, "Video/Source");
+      return start_camera (self, argv, name, description);
     }
 }
 
