@@ -1281,17 +1281,28 @@ drain_reached_cb (struct spa_loop *loop,
 }
 
 void
+px_pipewire_thread_loop_drain_locked (struct pw_thread_loop *loop)
+{
+  Drain drain = { loop, FALSE };
+
+  g_assert (!pw_thread_loop_in_thread (loop));
+
+  /* The loop runs its queue in order: once this marker ran, so did
+   * everything queued before it. */
+  pw_loop_invoke (pw_thread_loop_get_loop (loop), drain_reached_cb, 0, NULL, 0, false, &drain);
+  while (!drain.reached)
+    pw_thread_loop_wait (loop);
+}
+
+void
 px_pipewire_connection_destroy_stream_locked (PxPipewireConnection  *self,
                                               struct pw_stream     **stream,
                                               struct spa_hook       *listener)
 {
   struct pw_stream *doomed = g_steal_pointer (stream);
-  Drain drain = { self->loop, FALSE };
 
   if (doomed == NULL)
     return;
-
-  g_assert (!pw_thread_loop_in_thread (self->loop));
 
   /* A stream without PW_STREAM_FLAG_RT_PROCESS has its process callback
    * queued from the data thread onto our loop (pw_loop_invoke, not
@@ -1299,13 +1310,9 @@ px_pipewire_connection_destroy_stream_locked (PxPipewireConnection  *self,
    * in pw_stream_destroy(): freeing the stream while one is queued makes
    * the PipeWire thread run it on freed memory. So: stop listening,
    * disconnect (the node leaves the data thread, nothing new gets queued),
-   * let the loop run what is already queued (the queue is in order), and
-   * only then free it. */
+   * let the loop run what is already queued, and only then free it. */
   spa_hook_remove (listener);
   pw_stream_disconnect (doomed);
-  pw_loop_invoke (pw_thread_loop_get_loop (self->loop), drain_reached_cb, 0, NULL, 0, false,
-                  &drain);
-  while (!drain.reached)
-    pw_thread_loop_wait (self->loop);
+  px_pipewire_thread_loop_drain_locked (self->loop);
   pw_stream_destroy (doomed);
 }

@@ -75,4 +75,13 @@ void                  px_pipewire_connection_retry            (PxPipewireConnect
 gboolean              px_pipewire_connection_wait_ready       (PxPipewireConnection *self,
                                                                guint                 timeout_ms);
 
+struct pw_thread_loop;
+
+/* With @loop locked, from another thread: returns once the loop has run
+ * every call already queued on it. Call it between pw_stream_disconnect()
+ * and pw_stream_destroy(): libpipewire 0.3.65 queues the process callback
+ * of a non-RT stream onto the loop without waiting, and does not cancel it
+ * when the stream is destroyed. */
+void px_pipewire_thread_loop_drain_locked (struct pw_thread_loop *loop);
+
 G_END_DECLS

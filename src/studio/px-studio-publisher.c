@@ -19,6 +19,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
+#include "capture/px-pipewire-connection.h"
 #include "studio/px-studio-publisher.h"
 
 static inline gsize
@@ -658,11 +659,15 @@ px_studio_publisher_stop (PxStudioPublisher *self)
           if (stream->stream != NULL)
             {
               spa_hook_remove (&stream->listener);
-              pw_stream_destroy (stream->stream);
-              stream->stream = NULL;
+              pw_stream_disconnect (stream->stream);
             }
           stream->streaming = FALSE;
         }
+      /* Process calls the data thread already queued for these streams
+       * must run before the streams are freed (see the capture module). */
+      px_pipewire_thread_loop_drain_locked (self->loop);
+      for (guint i = 0; i < self->n_streams; i++)
+        g_clear_pointer (&self->streams[i].stream, pw_stream_destroy);
       if (self->core != NULL)
         {
           spa_hook_remove (&self->core_listener);
