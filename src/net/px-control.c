@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 
 #include "px-control.h"
@@ -285,6 +287,50 @@ px_control_check_stream (JsonNode  *node,
   return TRUE;
 }
 
+/* Every number a message carries is far below this; json-glib reads an
+ * overlong exponent as infinity and writes round huge doubles as invalid
+ * JSON ("1e+20.0"), so such numbers are refused rather than relayed. */
+#define MAX_NUMBER_MAGNITUDE 1e15
+
+static gboolean
+numbers_plausible (JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, NULL, &member))
+          if (!numbers_plausible (member))
+            return FALSE;
+        return TRUE;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (!numbers_plausible (json_array_get_element (array, i)))
+            return FALSE;
+        return TRUE;
+      }
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        {
+          double value = json_node_get_double (node);
+
+          return isfinite (value) && fabs (value) <= MAX_NUMBER_MAGNITUDE;
+        }
+      return TRUE;
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
 /* json-glib parses recursively: bound the nesting so that a small message
  * made of brackets cannot exhaust the stack. */
 #define MAX_NESTING 32
@@ -368,6 +414,13 @@ px_control_parse (const char  *text,
     {
       g_set_error (error, PX_CONTROL_ERROR, PX_CONTROL_ERROR_MALFORMED,
                    "Control message is not a JSON object");
+      return NULL;
+    }
+
+  if (!numbers_plausible (root))
+    {
+      g_set_error (error, PX_CONTROL_ERROR, PX_CONTROL_ERROR_INVALID_FIELD,
+                   "Control message has a number that is not finite or far out of range");
       return NULL;
     }
 

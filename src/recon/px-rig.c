@@ -99,12 +99,17 @@ fail (GError    **error,
   return FALSE;
 }
 
+/* No quantity of a rig comes near this (pixels, metres, coefficients);
+ * a number beyond it is a corrupt file, and json-glib 1.6 would write it
+ * back as invalid JSON ("3e+20.0"). */
+#define MAX_MAGNITUDE 1e9
+
 static gboolean
 all_finite (const double *v,
             int           n)
 {
   for (int i = 0; i < n; i++)
-    if (!isfinite (v[i]))
+    if (!isfinite (v[i]) || fabs (v[i]) > MAX_MAGNITUDE)
       return FALSE;
   return TRUE;
 }
@@ -125,8 +130,8 @@ px_camera_validate (const PxCamera  *camera,
   if (!isfinite (camera->fx) || !isfinite (camera->fy) || camera->fx <= 0 || camera->fy <= 0
       || camera->fx > MAX_FOCAL || camera->fy > MAX_FOCAL)
     return fail (error, "%s.fx/fy: focal lengths must be positive pixels", where);
-  if (!isfinite (camera->cx) || !isfinite (camera->cy))
-    return fail (error, "%s.cx/cy: not numbers", where);
+  if (!all_finite (&camera->cx, 1) || !all_finite (&camera->cy, 1))
+    return fail (error, "%s.cx/cy: not numbers of plausible size", where);
   if (!all_finite (camera->distortion, 5))
     return fail (error, "%s.distortion: not numbers", where);
   if (!all_finite (camera->translation, 3))
@@ -180,8 +185,8 @@ read_number (JsonObject  *object,
       || (json_node_get_value_type (node) != G_TYPE_DOUBLE && json_node_get_value_type (node) != G_TYPE_INT64))
     return fail (error, "%s.%s: missing or not a number", where, member);
   *value = json_node_get_double (node);
-  if (!isfinite (*value))
-    return fail (error, "%s.%s: not a finite number", where, member);
+  if (!isfinite (*value) || fabs (*value) > MAX_MAGNITUDE)
+    return fail (error, "%s.%s: not a finite number of plausible size", where, member);
   return TRUE;
 }
 
@@ -214,8 +219,8 @@ read_numbers (JsonObject  *object,
               && json_node_get_value_type (element) != G_TYPE_INT64))
         return fail (error, "%s.%s[%u]: not a number", where, member, i);
       values[i] = json_node_get_double (element);
-      if (!isfinite (values[i]))
-        return fail (error, "%s.%s[%u]: not a finite number", where, member, i);
+      if (!isfinite (values[i]) || fabs (values[i]) > MAX_MAGNITUDE)
+        return fail (error, "%s.%s[%u]: not a finite number of plausible size", where, member, i);
     }
   return TRUE;
 }

@@ -9,7 +9,11 @@ scratch=$(readlink -f "$scratch")
 if [ -n "$seeds" ]; then seeds=$(readlink -f "$seeds"); fi
 # Crash inputs land in the working folder: keep them beside the build.
 cd "$(dirname "$scratch")"
+# libFuzzer reports a crash with exit code 77 by default, which meson would
+# count as a skip: make every finding a failure.
+set -- -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -error_exitcode=1 -timeout_exitcode=1 "$scratch"
 if [ -n "$seeds" ] && [ -d "$seeds" ]; then
-    exec "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "$scratch" "$seeds"
+    set -- "$@" "$seeds"
 fi
-exec "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 "$scratch"
+exec "$target" "$@"
