@@ -25,6 +25,7 @@
 #include "px-preferences-window.h"
 #include "px-projection-window.h"
 #include "px-test-harness.h"
+#include "px-ui-test.h"
 #include "px-window.h"
 
 #define WAIT_SECONDS 30
@@ -33,25 +34,8 @@ static PxApplication *app;
 static PxWindow *window;
 static PxParticipant *person;
 
-typedef gboolean (*Condition) (gpointer data);
-
-/* Iterates the main context until @condition holds; fails the test with
- * @what when it does not within WAIT_SECONDS. */
-static void
-wait_for (Condition   condition,
-          gpointer    data,
-          const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
-
-  while (!condition (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Timed out after %d s waiting for %s", WAIT_SECONDS, what);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-}
+#define wait_for(condition, data, what) \
+  px_ui_test_wait_for ((condition), (data), WAIT_SECONDS, (what))
 
 static void
 settle (void)
