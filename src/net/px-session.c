@@ -24,6 +24,7 @@
 #include "px-session-participant-private.h"
 #include "px-send-queue.h"
 #include "px-session.h"
+#include "px-websocket-retire.h"
 #include "px-token.h"
 
 #define BACKOFF_FIRST_MS 200
@@ -822,14 +823,6 @@ closed_cb (SoupWebsocketConnection *connection,
 /* Connecting                                                               */
 
 static void
-retired_closed_cb (SoupWebsocketConnection *connection,
-                   gpointer                 user_data)
-{
-  g_signal_handlers_disconnect_by_func (connection, retired_closed_cb, user_data);
-  g_object_unref (connection);
-}
-
-static void
 drop_connection (PxSession *self)
 {
   g_cancellable_cancel (self->connect_cancellable);
@@ -843,14 +836,9 @@ drop_connection (PxSession *self)
 
       g_signal_handlers_disconnect_by_data (connection, self);
       if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_OPEN)
-        {
-          /* Keep it until the closing handshake is over: dropping the last
-           * reference now would cut off what is still queued ("leave"). */
-          soup_websocket_connection_close (connection, 1000, NULL);
-          g_signal_connect (connection, "closed", G_CALLBACK (retired_closed_cb), NULL);
-        }
-      else
-        g_object_unref (connection);
+        soup_websocket_connection_close (connection, 1000, NULL);
+      /* What is still queued ("leave") goes out before it is freed. */
+      px_websocket_retire (connection);
     }
   px_send_queue_reset (self->send_queue);
   self->received_bytes = 0;

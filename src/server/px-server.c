@@ -33,6 +33,7 @@
 #include "net/px-join-target.h"
 #include "net/px-send-queue.h"
 #include "net/px-token.h"
+#include "net/px-websocket-retire.h"
 #include "net/px-wire.h"
 #include "px-reconstruction-scheduler.h"
 #include "px-server.h"
@@ -480,27 +481,6 @@ connection_closed_cb (SoupWebsocketConnection *connection,
   check_drained (self);
 }
 
-static void
-retired_closed_cb (SoupWebsocketConnection *connection,
-                   gpointer                 user_data)
-{
-  g_signal_handlers_disconnect_by_func (connection, retired_closed_cb, user_data);
-  g_object_unref (connection);
-}
-
-/* Keeps a connection we no longer track alive until its closing handshake
- * is over, so that the client still hears the close code. */
-static void
-retire_connection (SoupWebsocketConnection *connection)
-{
-  if (soup_websocket_connection_get_state (connection) == SOUP_WEBSOCKET_STATE_CLOSED)
-    {
-      g_object_unref (connection);
-      return;
-    }
-  g_signal_connect (connection, "closed", G_CALLBACK (retired_closed_cb), NULL);
-}
-
 /* Treats the peer's connection as closed now, without waiting for the
  * closing handshake. */
 static void
@@ -512,7 +492,7 @@ forget_connection (Peer *peer)
     return;
   g_object_ref (connection);
   connection_closed_cb (connection, peer);
-  retire_connection (connection);
+  px_websocket_retire (connection);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -914,7 +894,7 @@ resume (Peer *pending,
       g_hash_table_remove (self->connections, existing);
       if (soup_websocket_connection_get_state (old) == SOUP_WEBSOCKET_STATE_OPEN)
         soup_websocket_connection_close (old, PX_CLOSE_REPLACED, "resumed elsewhere");
-      retire_connection (old);
+      px_websocket_retire (old);
       /* The old connection's per-IP count is inherited by the pending one's
        * close; drop the old count now. */
       if (GPOINTER_TO_UINT (g_hash_table_lookup (self->ip_connections, existing->remote_ip)) <= 1)
