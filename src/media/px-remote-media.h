@@ -26,6 +26,7 @@
 
 #include "media/px-audio-mixer.h"
 #include "media/px-frame.h"
+#include "media/px-volumetric-receiver.h"
 #include "net/px-session.h"
 
 G_BEGIN_DECLS
@@ -41,6 +42,14 @@ typedef struct
   guint64 video_presented;    /* became the frame to show */
   guint64 video_skipped;      /* decoded but overtaken before their time */
   guint64 voice_packets;      /* voice packets received */
+  guint64 volumetric_frames;  /* volumetric frames decoded */
+  guint64 video_lost;         /* video or volumetric frames missing from the sequence */
+  /* Over the last two seconds (0 when nothing came): */
+  double  video_kbps;         /* video (or volumetric) bitrate received */
+  double  frame_rate;         /* frames shown per second */
+  double  latency_ms;         /* median capture (sender's clock, synced) → shown here */
+  double  reconstruction_ms;  /* median server time from set received to frame built */
+  double  voice_loss;         /* fraction of voice packets lost or too late, 0–1 */
 } PxRemoteMediaStats;
 
 /* Keyframe requests go back through @session; the voice plays through
@@ -63,6 +72,13 @@ void                  px_remote_media_push_frame   (PxRemoteMedia        *self,
 
 /* The frame to show now (a new reference), or NULL. */
 PxFrame              *px_remote_media_dup_frame    (PxRemoteMedia        *self);
+
+/* Whether the participant publishes a calibrated rig (property
+ * "volumetric"): then they are shown in 3D from
+ * px_remote_media_dup_volumetric_view() ("volumetric-changed" says when
+ * it changed) and their flat camera streams are not decoded. */
+gboolean              px_remote_media_get_volumetric (PxRemoteMedia      *self);
+PxVolumetricView     *px_remote_media_dup_volumetric_view (PxRemoteMedia *self);
 
 /* Local mute and volume (0.0–4.0) of this participant's voice. */
 void                  px_remote_media_set_muted    (PxRemoteMedia        *self,

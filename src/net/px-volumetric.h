@@ -42,6 +42,25 @@ typedef struct
   gsize         size;
 } PxVolumetricPacket;
 
+/* What the server spent on one volumetric frame (PROTOCOL.md §13), so
+ * that receivers can show and benchmarks can check where the time went.
+ * Instants are microseconds on the server's clock; durations are
+ * microseconds of work on that frame set. */
+typedef struct
+{
+  gint64  received;         /* the set's last camera frame arrived */
+  gint64  built;            /* the payload was laid out, just before fan-out */
+  guint32 decode_us;        /* VP8 decoding of the set's camera frames */
+  guint32 rectify_us;       /* grey conversion and rectification */
+  guint32 stereo_us;        /* stereo matching */
+  guint32 segment_us;       /* person segmentation */
+  guint32 depth_us;         /* disparity to depth in the left camera */
+  guint32 depth_coding_us;  /* PxDepthCodec */
+} PxVolumetricTimings;
+
+/* Size of the timings block on the wire. */
+#define PX_VOLUMETRIC_TIMINGS_SIZE 40
+
 /* A parsed payload; the pointers are into the bytes that were parsed. */
 typedef struct
 {
@@ -52,6 +71,8 @@ typedef struct
   guint              grid_step;       /* colour pixels per depth sample, each way */
   guint              n_packets;       /* ≥ 1; the last is the frame the depth belongs to */
   PxVolumetricPacket packets[PX_VOLUMETRIC_MAX_PACKETS];
+  gboolean           has_timings;     /* the server filled @timings */
+  PxVolumetricTimings timings;
   const guint8      *depth;           /* a PxDepthCodec stream of grid_width × grid_height */
   gsize              depth_size;
 } PxVolumetricPayload;
