@@ -22,7 +22,7 @@ DEBIAN_TEST_PACKAGES = \
 	gstreamer1.0-tools gstreamer1.0-pipewire \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	desktop-file-utils appstream flatpak-builder systemd librsvg2-bin \
-	python3 python3-opencv python3-websockets python3-jwt \
+	python3 python3-opencv python3-websockets python3-jwt python3-pyatspi at-spi2-core \
 	espeak-ng vpx-tools \
 	clang libclang-rt-14-dev
 
@@ -31,7 +31,7 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run check fuzz deps test-deps build clean
 
 run: deps build
-	GSETTINGS_SCHEMA_DIR=$(BUILDDIR)/data $(BUILDDIR)/app/parallax
+	GSETTINGS_SCHEMA_DIR=$(BUILDDIR)/data $(BUILDDIR)/app/parallax --demo
 
 check: deps test-deps
 	@if [ -f $(BUILDDIR)/build.ninja ]; then \

@@ -6,7 +6,9 @@
  * reach the primary instance as the app.show-join action, which fills the
  * join page. Invite links (parallax://…) arrive through GApplication's
  * open: they fill the join page too, and never join by themselves, since a
- * link is untrusted input until the user presses Join.
+ * link is untrusted input until the user presses Join. --demo (the
+ * app.demo action) goes straight into the demo meeting: the user and the
+ * synthetic studio in a room on this computer.
  *
  * The application owns the PxMeetingController, and with it the embedded
  * server, for its whole lifetime: the server is stopped on shutdown.
@@ -42,6 +44,8 @@ static const GOptionEntry option_entries[] = {
     N_("Display name others see"), N_("NAME") },
   { "token", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, NULL,
     N_("Access token for the room on --server"), N_("TOKEN") },
+  { "demo", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
+    N_("Join the demo meeting with a synthetic 3D studio, on this computer"), NULL },
   { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
   { NULL }
@@ -128,6 +132,17 @@ px_application_handle_local_options (GApplication *application,
     {
       g_print ("parallax %s\n", PACKAGE_VERSION);
       return 0;
+    }
+
+  if (g_variant_dict_contains (options, "demo"))
+    {
+      if (!g_application_register (application, NULL, &error))
+        {
+          g_printerr ("parallax: %s\n", error->message);
+          return 1;
+        }
+      g_action_group_activate_action (G_ACTION_GROUP (application), "demo", NULL);
+      return g_application_get_is_remote (application) ? 0 : -1;
     }
 
   target = px_application_join_target_from_options (options, &error);
@@ -222,6 +237,18 @@ px_application_show_join_action (GSimpleAction *action,
 }
 
 static void
+px_application_demo_action (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  PxApplication *self = PX_APPLICATION (user_data);
+  PxWindow *window = px_application_ensure_window (self);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.join-demo", NULL);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
 px_application_preferences_action (GSimpleAction *action,
                                    GVariant      *parameter,
                                    gpointer       user_data)
@@ -280,6 +307,7 @@ px_application_quit_action (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "show-join", px_application_show_join_action, "(ssss)" },
+  { "demo", px_application_demo_action },
   { "preferences", px_application_preferences_action },
   { "about", px_application_about_action },
   { "quit", px_application_quit_action },
@@ -295,6 +323,8 @@ px_application_startup (GApplication *application)
   static const char *camera_accels[] = { "<Control>e", NULL };
   static const char *leave_accels[] = { "<Control>w", NULL };
   static const char *projection_accels[] = { "F5", NULL };
+  static const char *participants_accels[] = { "F9", NULL };
+  static const char *statistics_accels[] = { "<Control>i", NULL };
 
   G_APPLICATION_CLASS (px_application_parent_class)->startup (application);
 
@@ -309,6 +339,8 @@ px_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.camera", camera_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.leave", leave_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.projection", projection_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.participants", participants_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.statistics", statistics_accels);
 }
 
 static void

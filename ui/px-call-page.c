@@ -13,6 +13,15 @@
  * When a camera goes off the panel keeps its last picture; the roster says
  * the camera is off.
  *
+ * A participant who publishes a studio rig stands on the stage in 3D
+ * instead: each volumetric view (the colour picture, its depth in metres
+ * and the camera's model) places them at their true size, in the rig's
+ * capture volume. Someone who turns on a rig after joining moves from
+ * their flat panel to a 3D figure (and back).
+ *
+ * A sidebar (an AdwFlap) lists everyone; a statistics overlay shows what
+ * is measured of each of them.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -23,11 +32,16 @@
 #include "render/px-participant.h"
 #include "px-ui-resources.h"
 #include "px-control-bar.h"
+#include "px-participant-list.h"
+#include "px-statistics-overlay.h"
 
 struct _PxCallPage
 {
   GtkWidget parent_instance;
 
+  AdwFlap *flap;
+  PxParticipantList *participant_list;
+  PxStatisticsOverlay *statistics_overlay;
   GtkOverlay *overlay;
   PxStage *stage;
   AdwStatusPage *waiting_status;
@@ -51,7 +65,8 @@ remote_frame_changed_cb (PxRemoteMedia *remote,
   PxParticipant *panel = g_hash_table_lookup (self->panels, remote);
   PxColorFrame color = { PX_COLOR_FORMAT_I420 };
 
-  if (frame == NULL || panel == NULL)
+  if (frame == NULL || panel == NULL ||
+      px_participant_get_kind (panel) != PX_PARTICIPANT_FLAT)
     return;
   if (frame->format != PX_PIXEL_FORMAT_I420)
     {
@@ -70,22 +85,78 @@ remote_frame_changed_cb (PxRemoteMedia *remote,
     g_debug ("A remote frame could not be shown: %s", error->message);
 }
 
+/* Puts a figure of the right kind for @remote on the stage, replacing the
+ * one of the other kind. */
+static PxParticipant *
+ensure_figure (PxCallPage    *self,
+               PxRemoteMedia *remote)
+{
+  PxSessionParticipant *participant = px_remote_media_get_participant (remote);
+  PxParticipantKind kind = px_remote_media_get_volumetric (remote) ? PX_PARTICIPANT_VOLUMETRIC
+                                                                   : PX_PARTICIPANT_FLAT;
+  PxParticipant *figure = g_hash_table_lookup (self->panels, remote);
+
+  if (figure != NULL && px_participant_get_kind (figure) == kind)
+    return figure;
+  if (figure != NULL)
+    px_stage_remove_participant (self->stage, figure);
+
+  figure = px_participant_new (kind, px_session_participant_get_name (participant));
+  g_hash_table_replace (self->panels, g_object_ref (remote), figure);
+  px_stage_add_participant (self->stage, figure);
+  return figure;
+}
+
+/* A new 3D frame: the figure takes the view's picture and depth. */
+static void
+remote_volumetric_changed_cb (PxRemoteMedia *remote,
+                              PxCallPage    *self)
+{
+  g_autoptr(PxVolumetricView) view = NULL;
+  g_autoptr(GError) error = NULL;
+  PxParticipantView participant_view;
+  PxParticipant *figure;
+
+  if (!g_hash_table_contains (self->panels, remote) || !px_remote_media_get_volumetric (remote))
+    return;
+  view = px_remote_media_dup_volumetric_view (remote);
+  if (view == NULL)
+    return;
+
+  figure = ensure_figure (self, remote);
+  px_volumetric_view_get_participant_view (view, &participant_view);
+  px_participant_set_capture_volume (figure, view->volume_min, view->volume_max);
+  if (!px_participant_set_views (figure, &participant_view, 1, &error))
+    g_debug ("A 3D frame could not be shown: %s", error->message);
+}
+
+static void
+remote_kind_changed_cb (PxRemoteMedia *remote,
+                        GParamSpec    *pspec,
+                        PxCallPage    *self)
+{
+  if (!g_hash_table_contains (self->panels, remote))
+    return;
+  ensure_figure (self, remote);
+  if (px_remote_media_get_volumetric (remote))
+    remote_volumetric_changed_cb (remote, self);
+  else
+    remote_frame_changed_cb (remote, self);
+}
+
 static void
 remote_added_cb (PxCallMedia   *call,
                  PxRemoteMedia *remote,
                  PxCallPage    *self)
 {
-  PxSessionParticipant *participant = px_remote_media_get_participant (remote);
-  g_autoptr(PxParticipant) panel = NULL;
-
   if (g_hash_table_contains (self->panels, remote))
     return;
 
-  panel = px_participant_new (PX_PARTICIPANT_FLAT, px_session_participant_get_name (participant));
-  g_hash_table_insert (self->panels, g_object_ref (remote), g_object_ref (panel));
+  ensure_figure (self, remote);
   g_signal_connect (remote, "frame-changed", G_CALLBACK (remote_frame_changed_cb), self);
-  px_stage_add_participant (self->stage, panel);
-  remote_frame_changed_cb (remote, self);
+  g_signal_connect (remote, "volumetric-changed", G_CALLBACK (remote_volumetric_changed_cb), self);
+  g_signal_connect (remote, "notify::volumetric", G_CALLBACK (remote_kind_changed_cb), self);
+  remote_kind_changed_cb (remote, NULL, self);
 }
 
 static void
@@ -137,6 +208,8 @@ px_call_page_set_call_media (PxCallPage  *self,
       clear_panels (self);
       g_clear_object (&self->call);
     }
+  px_participant_list_set_call_media (self->participant_list, call);
+  px_statistics_overlay_set_call_media (self->statistics_overlay, call);
   if (call == NULL)
     return;
 
@@ -185,10 +258,15 @@ px_call_page_class_init (PxCallPageClass *klass)
 
   g_type_ensure (PX_TYPE_STAGE);
   g_type_ensure (PX_TYPE_CONTROL_BAR);
+  g_type_ensure (PX_TYPE_PARTICIPANT_LIST);
+  g_type_ensure (PX_TYPE_STATISTICS_OVERLAY);
 
   px_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/parallax/Parallax/px-call-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PxCallPage, flap);
+  gtk_widget_class_bind_template_child (widget_class, PxCallPage, participant_list);
+  gtk_widget_class_bind_template_child (widget_class, PxCallPage, statistics_overlay);
   gtk_widget_class_bind_template_child (widget_class, PxCallPage, overlay);
   gtk_widget_class_bind_template_child (widget_class, PxCallPage, stage);
   gtk_widget_class_bind_template_child (widget_class, PxCallPage, waiting_status);
@@ -244,4 +322,64 @@ px_call_page_get_reconnecting (PxCallPage *self)
 {
   g_return_val_if_fail (PX_IS_CALL_PAGE (self), FALSE);
   return gtk_widget_get_visible (self->reconnecting_box);
+}
+
+/* The participants sidebar (F9). */
+void
+px_call_page_set_participants_revealed (PxCallPage *self,
+                                        gboolean    revealed)
+{
+  g_return_if_fail (PX_IS_CALL_PAGE (self));
+  adw_flap_set_reveal_flap (self->flap, revealed);
+}
+
+gboolean
+px_call_page_get_participants_revealed (PxCallPage *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_PAGE (self), FALSE);
+  return adw_flap_get_reveal_flap (self->flap);
+}
+
+AdwFlap *
+px_call_page_get_flap (PxCallPage *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_PAGE (self), NULL);
+  return self->flap;
+}
+
+PxParticipantList *
+px_call_page_get_participant_list (PxCallPage *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_PAGE (self), NULL);
+  return self->participant_list;
+}
+
+/* The statistics overlay (Ctrl+I). */
+void
+px_call_page_set_statistics_visible (PxCallPage *self,
+                                     gboolean    visible)
+{
+  g_return_if_fail (PX_IS_CALL_PAGE (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->statistics_overlay), visible);
+}
+
+gboolean
+px_call_page_get_statistics_visible (PxCallPage *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_PAGE (self), FALSE);
+  return gtk_widget_get_visible (GTK_WIDGET (self->statistics_overlay));
+}
+
+PxStatisticsOverlay *
+px_call_page_get_statistics_overlay (PxCallPage *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_PAGE (self), NULL);
+  return self->statistics_overlay;
+}
+
+PxControlBar *
+px_call_page_get_control_bar (PxCallPage *self)
+{
+  g_return_val_if_fail (PX_IS_CALL_PAGE (self), NULL);
+  return self->control_bar;
 }

@@ -4,10 +4,13 @@
  */
 #pragma once
 
-#include <gtk/gtk.h>
+#include <adwaita.h>
 
 #include "media/px-call-media.h"
+#include "px-control-bar.h"
+#include "px-participant-list.h"
 #include "px-stage.h"
+#include "px-statistics-overlay.h"
 
 G_BEGIN_DECLS
 
@@ -29,5 +32,17 @@ gboolean  px_call_page_get_reconnecting  (PxCallPage *self);
 
 void      px_call_page_set_call_media    (PxCallPage  *self,
                                           PxCallMedia *call);
+
+void      px_call_page_set_participants_revealed (PxCallPage *self,
+                                                  gboolean    revealed);
+gboolean  px_call_page_get_participants_revealed (PxCallPage *self);
+AdwFlap  *px_call_page_get_flap          (PxCallPage *self);
+PxParticipantList   *px_call_page_get_participant_list   (PxCallPage *self);
+
+void      px_call_page_set_statistics_visible (PxCallPage *self,
+                                               gboolean    visible);
+gboolean  px_call_page_get_statistics_visible (PxCallPage *self);
+PxStatisticsOverlay *px_call_page_get_statistics_overlay (PxCallPage *self);
+PxControlBar        *px_call_page_get_control_bar        (PxCallPage *self);
 
 G_END_DECLS

@@ -1,8 +1,10 @@
 /* px-control-bar.c: the buttons of a call
  *
  * The bar only shows and triggers the window's actions (win.microphone,
- * win.camera, win.projection, win.leave): what a button means lives in the action, so a
- * shortcut, the bar and an assistive technology all do the same thing.
+ * win.camera, win.projection, win.participants, win.statistics,
+ * win.leave): what a button means lives in the action, so a shortcut, the
+ * bar and an assistive technology all do the same thing. Each tooltip
+ * names the button's shortcut.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,6 +22,8 @@ struct _PxControlBar
   GtkToggleButton *microphone_button;
   GtkToggleButton *camera_button;
   GtkToggleButton *projection_button;
+  GtkToggleButton *participants_button;
+  GtkToggleButton *statistics_button;
   GtkButton *leave_button;
 };
 
@@ -42,7 +46,7 @@ px_control_bar_update_microphone (PxControlBar *self)
                             on ? "microphone-sensitivity-high-symbolic"
                                : "microphone-disabled-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->microphone_button),
-                               on ? _("Turn Microphone Off") : _("Turn Microphone On"));
+                               on ? _("Turn Microphone Off (Ctrl+D)") : _("Turn Microphone On (Ctrl+D)"));
 }
 
 static void
@@ -58,7 +62,7 @@ px_control_bar_update_camera (PxControlBar *self)
   gtk_button_set_icon_name (GTK_BUTTON (self->camera_button),
                             on ? "camera-web-symbolic" : "camera-disabled-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->camera_button),
-                               on ? _("Turn Camera Off") : _("Turn Camera On"));
+                               on ? _("Turn Camera Off (Ctrl+E)") : _("Turn Camera On (Ctrl+E)"));
 }
 
 static void
@@ -100,6 +104,8 @@ px_control_bar_class_init (PxControlBarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PxControlBar, microphone_button);
   gtk_widget_class_bind_template_child (widget_class, PxControlBar, camera_button);
   gtk_widget_class_bind_template_child (widget_class, PxControlBar, projection_button);
+  gtk_widget_class_bind_template_child (widget_class, PxControlBar, participants_button);
+  gtk_widget_class_bind_template_child (widget_class, PxControlBar, statistics_button);
   gtk_widget_class_bind_template_child (widget_class, PxControlBar, leave_button);
   gtk_widget_class_bind_template_callback (widget_class, px_control_bar_microphone_toggled_cb);
   gtk_widget_class_bind_template_callback (widget_class, px_control_bar_camera_toggled_cb);

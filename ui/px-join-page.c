@@ -2,7 +2,10 @@
  *
  * The page collects a join target and shows why it cannot be used. The
  * Join button and Enter in any field trigger win.join; the window decides
- * what joining means.
+ * what joining means. The meeting is held on this computer unless the
+ * switch is turned off, which shows the server's address. An invite link
+ * pasted in any field goes to win.open-invite, which fills every field
+ * (and keeps the link's token for Join).
  *
  * It also picks the camera, microphone and speaker: drop-downs over live
  * device lists (they follow hotplug), a preview of the chosen camera and a
@@ -38,6 +41,7 @@ struct _PxJoinPage
 {
   GtkWidget parent_instance;
 
+  GtkSwitch *this_computer_switch;
   AdwEntryRow *server_row;
   AdwEntryRow *room_row;
   AdwEntryRow *name_row;
@@ -60,6 +64,7 @@ struct _PxJoinPage
   /* Set while a list changes, when the drop-down picks an item by itself:
    * such a pick is not the user's choice and is not remembered. */
   gboolean lists_changing;
+  guint invite_idle_id;
 };
 
 G_DEFINE_FINAL_TYPE (PxJoinPage, px_join_page, GTK_TYPE_WIDGET)
@@ -70,11 +75,45 @@ px_join_page_entry_activated_cb (PxJoinPage *self)
   gtk_widget_activate_action (GTK_WIDGET (self), "win.join", NULL);
 }
 
+/* A link pasted into a field: the window turns it into every field. Done
+ * from idle, as the fields change again on the way. */
+static gboolean
+px_join_page_open_invite_cb (gpointer user_data)
+{
+  PxJoinPage *self = user_data;
+  AdwEntryRow *rows[] = { self->server_row, self->room_row, self->name_row };
+
+  self->invite_idle_id = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (rows[i]))));
+
+      if (g_str_has_prefix (text, PX_INVITE_SCHEME "://"))
+        {
+          gtk_editable_set_text (GTK_EDITABLE (rows[i]), "");
+          gtk_widget_activate_action (GTK_WIDGET (self), "win.open-invite", "s", text);
+          break;
+        }
+    }
+  return G_SOURCE_REMOVE;
+}
+
 static void
 px_join_page_changed_cb (PxJoinPage *self)
 {
   /* An error refers to what was typed before; once the user edits, it is
    * stale and only gets in the way. */
+  px_join_page_show_error (self, NULL);
+  if (self->invite_idle_id == 0)
+    self->invite_idle_id = g_idle_add (px_join_page_open_invite_cb, self);
+}
+
+static void
+px_join_page_this_computer_cb (PxJoinPage *self)
+{
+  gboolean here = gtk_switch_get_active (self->this_computer_switch);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->server_row), !here);
   px_join_page_show_error (self, NULL);
 }
 
@@ -354,6 +393,7 @@ px_join_page_dispose (GObject *object)
 
   stop_camera (self);
   stop_microphone (self);
+  g_clear_handle_id (&self->invite_idle_id, g_source_remove);
   if (self->cameras != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->cameras, self);
@@ -388,6 +428,7 @@ px_join_page_class_init (PxJoinPageClass *klass)
   px_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/parallax/Parallax/px-join-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PxJoinPage, this_computer_switch);
   gtk_widget_class_bind_template_child (widget_class, PxJoinPage, server_row);
   gtk_widget_class_bind_template_child (widget_class, PxJoinPage, room_row);
   gtk_widget_class_bind_template_child (widget_class, PxJoinPage, name_row);
@@ -401,6 +442,7 @@ px_join_page_class_init (PxJoinPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PxJoinPage, speaker_row);
   gtk_widget_class_bind_template_callback (widget_class, px_join_page_entry_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, px_join_page_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, px_join_page_this_computer_cb);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "joinpage");
@@ -431,6 +473,7 @@ px_join_page_fill (PxJoinPage   *self,
   g_return_if_fail (PX_IS_JOIN_PAGE (self));
   g_return_if_fail (PX_IS_JOIN_TARGET (target));
 
+  gtk_switch_set_active (self->this_computer_switch, px_join_target_is_embedded (target));
   gtk_editable_set_text (GTK_EDITABLE (self->server_row), px_join_target_get_server_url (target));
   gtk_editable_set_text (GTK_EDITABLE (self->room_row), px_join_target_get_room (target));
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), px_join_target_get_display_name (target));
@@ -450,8 +493,17 @@ px_join_page_build_target (PxJoinPage  *self,
 
   g_return_val_if_fail (PX_IS_JOIN_PAGE (self), NULL);
 
-  server = px_join_target_normalize_server (gtk_editable_get_text (GTK_EDITABLE (self->server_row)),
-                                            &local_error);
+  if (gtk_switch_get_active (self->this_computer_switch))
+    server = g_strdup ("");
+  else
+    server = px_join_target_normalize_server (gtk_editable_get_text (GTK_EDITABLE (self->server_row)),
+                                              &local_error);
+  if (server != NULL && server[0] == '\0' && !gtk_switch_get_active (self->this_computer_switch))
+    {
+      g_clear_pointer (&server, g_free);
+      g_set_error_literal (&local_error, PX_JOIN_TARGET_ERROR, PX_JOIN_TARGET_ERROR_INVALID_SERVER,
+                           _("Enter the server’s address, or hold the meeting on this computer."));
+    }
   if (server == NULL)
     {
       gtk_widget_grab_focus (GTK_WIDGET (self->server_row));
@@ -548,4 +600,12 @@ px_join_page_get_preview (PxJoinPage *self)
   g_return_val_if_fail (PX_IS_JOIN_PAGE (self), NULL);
 
   return gtk_picture_get_paintable (self->preview_picture);
+}
+
+/* Whether the meeting is to be held on this computer (the switch). */
+gboolean
+px_join_page_get_this_computer (PxJoinPage *self)
+{
+  g_return_val_if_fail (PX_IS_JOIN_PAGE (self), FALSE);
+  return gtk_switch_get_active (self->this_computer_switch);
 }

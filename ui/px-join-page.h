@@ -21,6 +21,7 @@ PxJoinTarget *px_join_page_build_target (PxJoinPage   *self,
 void          px_join_page_show_error   (PxJoinPage   *self,
                                          const GError *error);
 const char   *px_join_page_get_error    (PxJoinPage   *self);
+gboolean      px_join_page_get_this_computer (PxJoinPage *self);
 
 /* The chosen devices' PipeWire node names (NULL: none to choose from), what
  * the preview says instead of a picture ("No camera found", "Camera access

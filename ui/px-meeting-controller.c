@@ -14,7 +14,20 @@
  * The meeting's media (a PxCallMedia) starts once the join completes and
  * stops before the session is left. Devices that are not there are left
  * out rather than failing the meeting: someone without a camera still
- * sees and hears the others.
+ * sees and hears the others. A camera or microphone unplugged during the
+ * meeting is reported (::device-lost) and the meeting goes on; when it
+ * comes back the media restarts with it (::device-recovered).
+ *
+ * With a studio rig configured (a rig file and its cameras), the user is
+ * published in 3D by a PxRigPublisher instead of the single camera (and,
+ * as a participant announces one set of streams, without voice for now);
+ * a rig that cannot be used is reported (::warning) and the webcam and
+ * microphone stand in.
+ *
+ * The demo (px_meeting_controller_set_demo()) adds the synthetic studio
+ * to a meeting on the embedded server: a PxDemoStudio joins the room as
+ * "Demo studio" with a token the server minted, once the user is in, and
+ * stops when the user leaves.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -27,7 +40,9 @@
 #include <glib/gi18n.h>
 
 #include "capture/px-capture-device.h"
+#include "media/px-rig-publisher.h"
 #include "net/px-token.h"
+#include "recon/px-rig.h"
 #include "px-meeting-controller.h"
 
 struct _PxMeetingController
@@ -51,6 +66,21 @@ struct _PxMeetingController
   char *camera_device;
   char *microphone_device;
   char *speaker_device;
+
+  /* What the running call uses, to notice when it goes away. */
+  char *used_camera;
+  gboolean camera_lost;
+  gboolean microphone_lost;
+
+  char *studio_rig_file;
+  char **studio_cameras;
+  PxRigPublisher *rig_publisher;
+  int video_max_height;
+  int video_max_bitrate_kbps;
+
+  gboolean demo;
+  PxDemoStudio *demo_studio;
+  GCancellable *demo_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (PxMeetingController, px_meeting_controller, G_TYPE_OBJECT)
@@ -66,11 +96,19 @@ enum {
   PROP_MICROPHONE_DEVICE,
   PROP_SPEAKER_DEVICE,
   PROP_CALL_MEDIA,
+  PROP_DEMO,
+  PROP_STUDIO_RIG_FILE,
+  PROP_STUDIO_CAMERAS,
+  PROP_VIDEO_MAX_HEIGHT,
+  PROP_VIDEO_MAX_BITRATE_KBPS,
   N_PROPS
 };
 
 enum {
   SIGNAL_ENDED,
+  SIGNAL_DEVICE_LOST,
+  SIGNAL_DEVICE_RECOVERED,
+  SIGNAL_WARNING,
   N_SIGNALS
 };
 
@@ -134,6 +172,66 @@ pick_device (PxPipewireConnection *connection,
 }
 
 static void
+warn (PxMeetingController *self,
+      const char          *message)
+{
+  g_message ("%s", message);
+  g_signal_emit (self, signals[SIGNAL_WARNING], 0, message);
+}
+
+/* The studio rig, started on the session, or NULL (with a warning when a
+ * rig was configured but cannot be used). */
+static PxRigPublisher *
+start_rig_publisher (PxMeetingController *self)
+{
+  g_autoptr(PxRig) rig = NULL;
+  g_autoptr(PxRigPublisher) publisher = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (self->studio_rig_file == NULL || self->studio_rig_file[0] == '\0')
+    return NULL;
+
+  rig = px_rig_new_from_file (self->studio_rig_file, &error);
+  if (rig == NULL)
+    {
+      message = g_strdup_printf (_("The studio rig could not be loaded (%s): others see you "
+                                   "through your camera."), error->message);
+      warn (self, message);
+      return NULL;
+    }
+  if (px_rig_get_n_pairs (rig) == 0 || self->studio_cameras == NULL ||
+      g_strv_length (self->studio_cameras) < 2)
+    {
+      warn (self, _("The studio rig needs a calibrated camera pair and its two cameras chosen in "
+                    "Preferences: others see you through your camera."));
+      return NULL;
+    }
+
+  publisher = px_rig_publisher_new (self->session, rig);
+  px_rig_publisher_set_cameras (publisher, px_pipewire_connection_get_for_cameras (),
+                                (const char * const *) self->studio_cameras);
+  px_rig_publisher_set_camera_off (publisher, !self->camera_on);
+  if (!px_rig_publisher_start (publisher, &error))
+    {
+      message = g_strdup_printf (_("The studio rig could not start (%s): others see you "
+                                   "through your camera."), error->message);
+      warn (self, message);
+      return NULL;
+    }
+  return g_steal_pointer (&publisher);
+}
+
+static void restart_local_media (PxMeetingController *self);
+
+/* Whether a studio rig is configured to publish the user in 3D. */
+static gboolean
+wants_rig (PxMeetingController *self)
+{
+  return self->studio_rig_file != NULL && self->studio_rig_file[0] != '\0';
+}
+
+static void
 start_call_media (PxMeetingController *self)
 {
   g_autoptr(PxCallMedia) call = px_call_media_new (self->session);
@@ -143,6 +241,7 @@ start_call_media (PxMeetingController *self)
   g_autofree char *microphone = NULL;
   g_autofree char *speaker = NULL;
   gboolean has_camera, has_microphone, has_speaker;
+  gboolean rig = wants_rig (self);
 
   /* A camera has no "default" in PipeWire: the first one stands in. */
   camera = pick_device (px_pipewire_connection_get_for_cameras (), PX_DEVICE_KIND_CAMERA,
@@ -152,13 +251,22 @@ start_call_media (PxMeetingController *self)
   speaker = pick_device (px_pipewire_connection_get_default (), PX_DEVICE_KIND_SPEAKER,
                          self->speaker_device, FALSE, &has_speaker);
 
-  px_local_media_set_camera (local, NULL, has_camera ? camera : NULL);
+  g_free (self->used_camera);
+  self->used_camera = has_camera ? g_strdup (camera) : NULL;
+  self->camera_lost = FALSE;
+  self->microphone_lost = FALSE;
+
+  /* With a rig, the rig films the user and the call's media sends the
+   * voice: each announces its own streams (px_session_set_streams_for). */
+  px_local_media_set_camera (local, NULL, has_camera && !rig ? camera : NULL);
   px_local_media_set_microphone (local, NULL, microphone);
   px_local_media_set_voice_enabled (local, has_microphone);
   px_call_media_set_speaker (call, NULL, speaker);
   px_call_media_set_playback_enabled (call, has_speaker);
   px_local_media_set_microphone_muted (local, !self->microphone_on);
   px_local_media_set_camera_off (local, !self->camera_on);
+  px_local_media_set_video_limits (local, MAX (self->video_max_height, 0),
+                                   MAX (self->video_max_bitrate_kbps, 0));
 
   if (!px_call_media_start (call, &error))
     {
@@ -174,6 +282,17 @@ start_call_media (PxMeetingController *self)
     }
 
   self->call = g_steal_pointer (&call);
+
+  /* A rig that cannot start leaves the webcam to the call's media. */
+  if (rig)
+    {
+      self->rig_publisher = start_rig_publisher (self);
+      if (self->rig_publisher != NULL)
+        g_clear_pointer (&self->used_camera, g_free);
+      else
+        restart_local_media (self);
+    }
+
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL_MEDIA]);
 }
 
@@ -182,10 +301,182 @@ stop_call_media (PxMeetingController *self)
 {
   g_autoptr(PxCallMedia) call = g_steal_pointer (&self->call);
 
+  if (self->rig_publisher != NULL)
+    {
+      px_rig_publisher_stop (self->rig_publisher);
+      g_clear_object (&self->rig_publisher);
+    }
   if (call == NULL)
     return;
   px_call_media_stop (call);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALL_MEDIA]);
+}
+
+/* Devices ----------------------------------------------------------------- */
+
+static gboolean
+any_device (PxPipewireConnection *connection,
+            PxDeviceKind          kind)
+{
+  g_autoptr(GPtrArray) devices = px_pipewire_connection_list_devices (connection, kind);
+
+  return devices->len > 0;
+}
+
+/* Opens the devices again, as at the start of the meeting: the one that
+ * came back is in use again (or the first of its kind stands in). */
+static void
+restart_local_media (PxMeetingController *self)
+{
+  PxLocalMedia *local = px_call_media_get_local (self->call);
+  g_autofree char *camera = NULL;
+  g_autofree char *microphone = NULL;
+  gboolean has_camera = FALSE, has_microphone = FALSE;
+  g_autoptr(GError) error = NULL;
+
+  px_local_media_stop (local);
+  /* While the rig films the user, the call's media only sends the voice. */
+  if (self->rig_publisher == NULL)
+    camera = pick_device (px_pipewire_connection_get_for_cameras (), PX_DEVICE_KIND_CAMERA,
+                          self->camera_device, TRUE, &has_camera);
+  microphone = pick_device (px_pipewire_connection_get_default (), PX_DEVICE_KIND_MICROPHONE,
+                            self->microphone_device, FALSE, &has_microphone);
+  px_local_media_set_camera (local, NULL, has_camera ? camera : NULL);
+  px_local_media_set_microphone (local, NULL, microphone);
+  px_local_media_set_voice_enabled (local, has_microphone);
+  px_local_media_set_microphone_muted (local, !self->microphone_on);
+  px_local_media_set_camera_off (local, !self->camera_on);
+  if (has_camera)
+    {
+      g_free (self->used_camera);
+      self->used_camera = g_strdup (camera);
+    }
+  if (!px_local_media_start (local, &error))
+    g_message ("The camera and microphone could not restart: %s", error->message);
+}
+
+static void
+device_removed_cb (PxPipewireConnection *connection,
+                   PxCaptureDevice      *device,
+                   PxMeetingController  *self)
+{
+  PxDeviceKind kind = px_capture_device_get_kind (device);
+
+  if (self->call == NULL || self->state == PX_MEETING_STATE_CONNECTING)
+    return;
+
+  if (kind == PX_DEVICE_KIND_CAMERA && !self->camera_lost && self->used_camera != NULL &&
+      g_strcmp0 (px_capture_device_get_name (device), self->used_camera) == 0)
+    {
+      self->camera_lost = TRUE;
+      g_signal_emit (self, signals[SIGNAL_DEVICE_LOST], 0, kind,
+                     px_capture_device_get_description (device));
+    }
+  else if (kind == PX_DEVICE_KIND_MICROPHONE && !self->microphone_lost &&
+           (g_strcmp0 (px_capture_device_get_name (device), self->microphone_device) == 0 ||
+            !any_device (px_pipewire_connection_get_default (), PX_DEVICE_KIND_MICROPHONE)))
+    {
+      self->microphone_lost = TRUE;
+      g_signal_emit (self, signals[SIGNAL_DEVICE_LOST], 0, kind,
+                     px_capture_device_get_description (device));
+    }
+}
+
+static void
+device_added_cb (PxPipewireConnection *connection,
+                 PxCaptureDevice      *device,
+                 PxMeetingController  *self)
+{
+  PxDeviceKind kind = px_capture_device_get_kind (device);
+
+  if (self->call == NULL)
+    return;
+
+  if (kind == PX_DEVICE_KIND_CAMERA && self->camera_lost &&
+      g_strcmp0 (px_capture_device_get_name (device), self->used_camera) == 0)
+    {
+      self->camera_lost = FALSE;
+      restart_local_media (self);
+      g_signal_emit (self, signals[SIGNAL_DEVICE_RECOVERED], 0, kind,
+                     px_capture_device_get_description (device));
+    }
+  else if (kind == PX_DEVICE_KIND_MICROPHONE && self->microphone_lost)
+    {
+      self->microphone_lost = FALSE;
+      restart_local_media (self);
+      g_signal_emit (self, signals[SIGNAL_DEVICE_RECOVERED], 0, kind,
+                     px_capture_device_get_description (device));
+    }
+}
+
+static void
+watch_devices (PxMeetingController *self,
+               gboolean             watch)
+{
+  PxPipewireConnection *connections[] = {
+    px_pipewire_connection_get_for_cameras (),
+    px_pipewire_connection_get_default (),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (connections); i++)
+    {
+      g_signal_handlers_disconnect_by_data (connections[i], self);
+      if (!watch)
+        continue;
+      g_signal_connect (connections[i], "device-removed", G_CALLBACK (device_removed_cb), self);
+      g_signal_connect (connections[i], "device-added", G_CALLBACK (device_added_cb), self);
+    }
+}
+
+/* The demo ------------------------------------------------------------------ */
+
+static void
+demo_started_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  PxDemoStudio *demo = PX_DEMO_STUDIO (source);
+  g_autoptr(PxMeetingController) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (px_demo_studio_start_finish (demo, result, &error))
+    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->demo_studio != demo)
+    return;
+
+  message = g_strdup_printf (_("The demo studio could not start (%s)."), error->message);
+  warn (self, message);
+}
+
+static void
+start_demo (PxMeetingController *self)
+{
+  g_autofree char *token = NULL;
+
+  if (!self->demo || self->server == NULL || self->demo_studio != NULL)
+    return;
+
+  token = px_embedded_server_mint_token (self->server, px_join_target_get_room (self->target),
+                                         PX_DEMO_STUDIO_IDENTITY, _("Demo studio"),
+                                         PX_MEETING_TOKEN_TTL_S, TRUE);
+  self->demo_studio = px_demo_studio_new (px_embedded_server_get_url (self->server),
+                                          px_join_target_get_room (self->target), token);
+  self->demo_cancellable = g_cancellable_new ();
+  px_demo_studio_start_async (self->demo_studio, self->demo_cancellable, demo_started_cb,
+                              g_object_ref (self));
+}
+
+static void
+stop_demo (PxMeetingController *self)
+{
+  g_autoptr(PxDemoStudio) demo = g_steal_pointer (&self->demo_studio);
+
+  if (self->demo_cancellable != NULL)
+    g_cancellable_cancel (self->demo_cancellable);
+  g_clear_object (&self->demo_cancellable);
+  if (demo != NULL)
+    px_demo_studio_stop (demo);
 }
 
 /* Forgets the session without a word to anyone: leaving it is the caller's
@@ -196,6 +487,8 @@ detach_session (PxMeetingController *self)
   PxSession *session;
 
   /* Nothing more is sent once the user is out of the meeting. */
+  stop_demo (self);
+  watch_devices (self, FALSE);
   stop_call_media (self);
   session = g_steal_pointer (&self->session);
 
@@ -297,6 +590,8 @@ session_joined_cb (GObject      *source,
   set_state (self, PX_MEETING_STATE_JOINED);
   session_state_cb (session, NULL, self);
   start_call_media (self);
+  watch_devices (self, TRUE);
+  start_demo (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -517,8 +812,10 @@ px_meeting_controller_set_camera_on (PxMeetingController *self,
   if (self->camera_on == on)
     return;
   self->camera_on = on;
-  if (self->call != NULL)
+  if (self->call != NULL && self->rig_publisher == NULL)
     px_local_media_set_camera_off (px_call_media_get_local (self->call), !on);
+  if (self->rig_publisher != NULL)
+    px_rig_publisher_set_camera_off (self->rig_publisher, !on);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_ON]);
 }
 
@@ -737,6 +1034,9 @@ px_meeting_controller_finalize (GObject *object)
   g_free (self->camera_device);
   g_free (self->microphone_device);
   g_free (self->speaker_device);
+  g_free (self->used_camera);
+  g_free (self->studio_rig_file);
+  g_strfreev (self->studio_cameras);
 
   G_OBJECT_CLASS (px_meeting_controller_parent_class)->finalize (object);
 }
@@ -778,6 +1078,21 @@ px_meeting_controller_get_property (GObject    *object,
     case PROP_CALL_MEDIA:
       g_value_set_object (value, self->call);
       break;
+    case PROP_DEMO:
+      g_value_set_boolean (value, self->demo);
+      break;
+    case PROP_STUDIO_RIG_FILE:
+      g_value_set_string (value, self->studio_rig_file);
+      break;
+    case PROP_STUDIO_CAMERAS:
+      g_value_set_boxed (value, self->studio_cameras);
+      break;
+    case PROP_VIDEO_MAX_HEIGHT:
+      g_value_set_int (value, self->video_max_height);
+      break;
+    case PROP_VIDEO_MAX_BITRATE_KBPS:
+      g_value_set_int (value, self->video_max_bitrate_kbps);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -810,6 +1125,30 @@ px_meeting_controller_set_property (GObject      *object,
       break;
     case PROP_SPEAKER_DEVICE:
       set_device (self, &self->speaker_device, g_value_get_string (value), prop_id);
+      break;
+    case PROP_DEMO:
+      px_meeting_controller_set_demo (self, g_value_get_boolean (value));
+      break;
+    case PROP_STUDIO_RIG_FILE:
+      set_device (self, &self->studio_rig_file, g_value_get_string (value), prop_id);
+      break;
+    case PROP_STUDIO_CAMERAS:
+      g_strfreev (self->studio_cameras);
+      self->studio_cameras = g_value_dup_boxed (value);
+      g_object_notify_by_pspec (object, pspec);
+      break;
+    case PROP_VIDEO_MAX_HEIGHT:
+    case PROP_VIDEO_MAX_BITRATE_KBPS:
+      if (prop_id == PROP_VIDEO_MAX_HEIGHT)
+        self->video_max_height = g_value_get_int (value);
+      else
+        self->video_max_bitrate_kbps = g_value_get_int (value);
+      /* The preferences apply to the running meeting at once. */
+      if (self->call != NULL)
+        px_local_media_set_video_limits (px_call_media_get_local (self->call),
+                                         MAX (self->video_max_height, 0),
+                                         MAX (self->video_max_bitrate_kbps, 0));
+      g_object_notify_by_pspec (object, pspec);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -854,12 +1193,41 @@ px_meeting_controller_class_init (PxMeetingControllerClass *klass)
   properties[PROP_CALL_MEDIA] =
     g_param_spec_object ("call-media", NULL, NULL, PX_TYPE_CALL_MEDIA,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEMO] =
+    g_param_spec_boolean ("demo", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STUDIO_RIG_FILE] =
+    g_param_spec_string ("studio-rig-file", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STUDIO_CAMERAS] =
+    g_param_spec_boxed ("studio-cameras", NULL, NULL, G_TYPE_STRV,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VIDEO_MAX_HEIGHT] =
+    g_param_spec_int ("video-max-height", NULL, NULL, 0, G_MAXINT, 0,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VIDEO_MAX_BITRATE_KBPS] =
+    g_param_spec_int ("video-max-bitrate-kbps", NULL, NULL, 0, G_MAXINT, 0,
+                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The meeting ended without the user leaving it; the GError says why. */
   signals[SIGNAL_ENDED] =
     g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  /* A device in use went away (PxDeviceKind, its description); the
+   * meeting goes on without it. */
+  signals[SIGNAL_DEVICE_LOST] =
+    g_signal_new ("device-lost", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
+  /* A lost device came back and is in use again. */
+  signals[SIGNAL_DEVICE_RECOVERED] =
+    g_signal_new ("device-recovered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
+  /* Something the user should know that does not end the meeting (a
+   * sentence for people). */
+  signals[SIGNAL_WARNING] =
+    g_signal_new ("warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -876,4 +1244,39 @@ PxMeetingController *
 px_meeting_controller_new (void)
 {
   return g_object_new (PX_TYPE_MEETING_CONTROLLER, NULL);
+}
+
+/* Whether the next meeting on this computer gets the demo studio. */
+void
+px_meeting_controller_set_demo (PxMeetingController *self,
+                                gboolean             demo)
+{
+  g_return_if_fail (PX_IS_MEETING_CONTROLLER (self));
+
+  demo = !!demo;
+  if (self->demo == demo)
+    return;
+  self->demo = demo;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEMO]);
+}
+
+gboolean
+px_meeting_controller_get_demo (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), FALSE);
+  return self->demo;
+}
+
+PxDemoStudio *
+px_meeting_controller_get_demo_studio (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), NULL);
+  return self->demo_studio;
+}
+
+PxRigPublisher *
+px_meeting_controller_get_rig_publisher (PxMeetingController *self)
+{
+  g_return_val_if_fail (PX_IS_MEETING_CONTROLLER (self), NULL);
+  return self->rig_publisher;
 }

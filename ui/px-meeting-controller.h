@@ -17,9 +17,11 @@
 #include <gio/gio.h>
 
 #include "media/px-call-media.h"
+#include "media/px-rig-publisher.h"
 #include "net/px-join-target.h"
 #include "net/px-session.h"
 #include "server/px-embedded-server.h"
+#include "studio/px-demo-studio.h"
 
 G_BEGIN_DECLS
 
@@ -90,6 +92,18 @@ void              px_meeting_controller_set_devices     (PxMeetingController *se
 
 /* The media of the meeting joined, or NULL. */
 PxCallMedia      *px_meeting_controller_get_call_media  (PxMeetingController *self);
+
+/* The demo: the next meeting on this computer (a target without server)
+ * gets the synthetic studio as a participant, once the user is in. */
+void              px_meeting_controller_set_demo        (PxMeetingController *self,
+                                                         gboolean             demo);
+gboolean          px_meeting_controller_get_demo        (PxMeetingController *self);
+/* The demo studio of the meeting, or NULL. */
+PxDemoStudio     *px_meeting_controller_get_demo_studio (PxMeetingController *self);
+
+/* The studio rig publishing the user in 3D (properties "studio-rig-file"
+ * and "studio-cameras" set), or NULL: the single camera is used. */
+PxRigPublisher   *px_meeting_controller_get_rig_publisher (PxMeetingController *self);
 
 /* The embedded server, or NULL until a meeting on this computer started it. */
 PxEmbeddedServer *px_meeting_controller_get_embedded_server (PxMeetingController *self);

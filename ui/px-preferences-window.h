@@ -13,7 +13,13 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PxPreferencesWindow, px_preferences_window, PX, PREFERENCES_WINDOW,
                       AdwPreferencesWindow)
 
-GtkWidget *px_preferences_window_new (GtkWindow *parent,
-                                      GSettings *settings);
+GtkWidget     *px_preferences_window_new                       (GtkWindow           *parent,
+                                                                GSettings           *settings);
+
+AdwComboRow   *px_preferences_window_get_resolution_row        (PxPreferencesWindow *self);
+GtkSpinButton *px_preferences_window_get_bitrate_spin          (PxPreferencesWindow *self);
+GtkSwitch     *px_preferences_window_get_remember_token_switch (PxPreferencesWindow *self);
+AdwComboRow   *px_preferences_window_get_camera_row            (PxPreferencesWindow *self);
+const char    *px_preferences_window_get_studio_summary        (PxPreferencesWindow *self);
 
 G_END_DECLS

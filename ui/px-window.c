@@ -1,9 +1,16 @@
 /* px-window.c: the main window: join page and call page
  *
- * The window owns the meeting actions (win.join, win.cancel-join,
- * win.leave, win.copy-invite, win.microphone, win.camera) so that buttons,
- * shortcuts and assistive technologies go through one path. Settings
- * remember the last join and the window size.
+ * The window owns the meeting actions (win.join, win.join-demo,
+ * win.cancel-join, win.leave, win.leave-now, win.copy-invite,
+ * win.microphone, win.camera, win.participants, win.statistics) so that
+ * buttons, shortcuts and assistive technologies go through one path.
+ * Settings remember the last join and the window size.
+ *
+ * Leaving (win.leave, Ctrl+W) asks first, as hanging up by accident is
+ * costly; win.leave-now leaves without asking. Toasts say who joined and
+ * left, which device was lost or came back, and when the user joined as a
+ * viewer. While in a meeting the session is kept from going idle or
+ * suspending.
  *
  * Joining is asynchronous and belongs to the application's
  * PxMeetingController: the window shows its progress (a spinner and Cancel
@@ -11,7 +18,8 @@
  * its people (the call page's waiting status) and its reconnections (a
  * notice over the stage). Tokens are never typed: they come with an invite
  * link or --token and are used when the join page still names the server
- * and room they came with.
+ * and room they came with (or the last one used, when the preferences say
+ * to remember it).
  *
  * Projection mode (win.projection, F5) puts the stage alone on another
  * display, full-screen and life-size for it, while this window keeps the
@@ -47,6 +55,7 @@ struct _PxWindow
   GtkSpinner *join_spinner;
   GtkWidget *cancel_join_button;
   GtkWidget *invite_button;
+  GtkWidget *project_button;
   AdwWindowTitle *call_title;
   AdwHeaderBar *call_header;
   GtkLabel *scale_label;
@@ -56,6 +65,14 @@ struct _PxWindow
   GSimpleAction *projection_action;
   PxProjectionWindow *projection;  /* while projecting to another display */
   gboolean projecting_here;        /* full-screen on the only display */
+
+  GSimpleAction *participants_action;
+  GSimpleAction *statistics_action;
+  AdwMessageDialog *leave_dialog;  /* while asking whether to leave */
+  gboolean inhibited;               /* asked to: without a session manager there is no cookie */
+  guint inhibit_cookie;
+  PxCallMedia *toasted_call;       /* the call whose comings and goings are toasted */
+  char *last_toast;
 };
 
 G_DEFINE_FINAL_TYPE (PxWindow, px_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -77,8 +94,15 @@ px_window_update_call_actions (PxWindow *self)
   gboolean embedded = in_call && px_join_target_is_embedded (self->joined_target);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join", !in_call && !self->joining);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.join-demo", !in_call && !self->joining);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-join", self->joining);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave", in_call);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-now", in_call);
+  if (self->participants_action != NULL)
+    {
+      g_simple_action_set_enabled (self->participants_action, in_call);
+      g_simple_action_set_enabled (self->statistics_action, in_call);
+    }
   /* Only the app's own server can mint tokens for guests; elsewhere the
    * organizer hands out the links. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-invite", embedded);
@@ -143,10 +167,58 @@ px_window_show_meeting_error (PxWindow     *self,
   px_window_show_message_on_join_page (self, message);
 }
 
+/* Every toast goes through here, so tests can read the last one. */
+static void
+px_window_toast (PxWindow   *self,
+                 const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Keeps the screen on and the computer awake while in a meeting. */
+static void
+px_window_set_inhibited (PxWindow *self,
+                         gboolean  inhibited)
+{
+  GtkApplication *application = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (self->inhibited == inhibited)
+    return;
+  self->inhibited = inhibited;
+  if (inhibited && application != NULL)
+    self->inhibit_cookie = gtk_application_inhibit (application, GTK_WINDOW (self),
+                                                    GTK_APPLICATION_INHIBIT_IDLE |
+                                                    GTK_APPLICATION_INHIBIT_SUSPEND,
+                                                    _("In a meeting"));
+  else if (!inhibited && self->inhibit_cookie != 0)
+    {
+      if (application != NULL)
+        gtk_application_uninhibit (application, self->inhibit_cookie);
+      self->inhibit_cookie = 0;
+    }
+}
+
 static void
 px_window_reset_title (PxWindow *self)
 {
   gtk_window_set_title (GTK_WINDOW (self), _("Parallax"));
+}
+
+/* A token without the publish grant lets the user in to watch only. */
+static void
+px_window_toast_if_viewer (PxWindow *self)
+{
+  PxSession *session = px_meeting_controller_get_session (self->controller);
+  PxSessionParticipant *local = session ? px_session_get_local_participant (session) : NULL;
+
+  if (local != NULL && !px_session_participant_get_publisher (local))
+    px_window_toast (self, _("You joined as a viewer: your invitation does not let others "
+                             "see or hear you"));
 }
 
 static void
@@ -185,6 +257,8 @@ px_window_joined_cb (GObject      *source,
   px_call_page_set_participants (self->call_page, px_meeting_controller_get_n_others (controller));
   px_call_page_set_reconnecting (self->call_page, FALSE);
   px_window_set_page (self, "call");
+  px_window_set_inhibited (self, TRUE);
+  px_window_toast_if_viewer (self);
 }
 
 static void
@@ -196,6 +270,8 @@ px_window_join_action (GtkWidget  *widget,
   g_autoptr(PxJoinTarget) typed = NULL;
   g_autoptr(PxJoinTarget) target = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *remembered = NULL;
+  g_autofree char *previous_server = NULL;
   const char *token = NULL;
 
   if (self->joining || self->joined_target != NULL)
@@ -208,9 +284,11 @@ px_window_join_action (GtkWidget  *widget,
       return;
     }
 
+  previous_server = g_settings_get_string (self->settings, "last-server");
   g_settings_set_string (self->settings, "last-server", px_join_target_get_server_url (typed));
   g_settings_set_string (self->settings, "last-room", px_join_target_get_room (typed));
   g_settings_set_string (self->settings, "display-name", px_join_target_get_display_name (typed));
+  px_meeting_controller_set_demo (self->controller, FALSE);
 
   /* An invitation's token opens only the room on the server it came for. */
   if (!px_join_target_is_embedded (typed) && self->invite != NULL &&
@@ -218,11 +296,50 @@ px_window_join_action (GtkWidget  *widget,
       g_strcmp0 (px_join_target_get_room (self->invite), px_join_target_get_room (typed)) == 0)
     token = px_join_target_get_token (self->invite);
 
+  /* The token of the last server, when the user asked to keep it. */
+  remembered = g_settings_get_string (self->settings, "last-token");
+  if (!g_settings_get_boolean (self->settings, "remember-token"))
+    {
+      if (remembered[0] != '\0')
+        g_settings_set_string (self->settings, "last-token", "");
+    }
+  else if (token != NULL)
+    g_settings_set_string (self->settings, "last-token", token);
+  else if (!px_join_target_is_embedded (typed) && remembered[0] != '\0' &&
+           g_strcmp0 (previous_server, px_join_target_get_server_url (typed)) == 0)
+    /* Never handed to another server than the one it was for. */
+    token = remembered;
+
   target = px_join_target_new_with_token (px_join_target_get_server_url (typed),
                                           px_join_target_get_room (typed),
                                           px_join_target_get_display_name (typed),
                                           token);
   self->joining_secure = g_str_has_prefix (px_join_target_get_server_url (target), "wss:");
+  px_window_set_joining (self, TRUE);
+  px_meeting_controller_join_async (self->controller, target, px_window_joined_cb,
+                                    g_object_ref (self));
+}
+
+/* The demo: the user and the synthetic studio in a room on this computer.
+ * It is not remembered as the last meeting: the join page keeps offering
+ * the user's own. */
+static void
+px_window_join_demo_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  PxWindow *self = PX_WINDOW (widget);
+  g_autofree char *name = NULL;
+  g_autoptr(PxJoinTarget) target = NULL;
+
+  if (self->joining || self->joined_target != NULL)
+    return;
+
+  name = px_window_dup_default_name (self);
+  target = px_join_target_new ("", PX_WINDOW_DEMO_ROOM, name);
+  px_join_page_fill (self->join_page, target);
+  px_meeting_controller_set_demo (self->controller, TRUE);
+  self->joining_secure = FALSE;
   px_window_set_joining (self, TRUE);
   px_meeting_controller_join_async (self->controller, target, px_window_joined_cb,
                                     g_object_ref (self));
@@ -244,10 +361,49 @@ px_window_cancel_join_action (GtkWidget  *widget,
 static void
 px_window_back_to_join (PxWindow *self)
 {
+  if (self->leave_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->leave_dialog));
+  px_window_set_inhibited (self, FALSE);
+  if (self->participants_action != NULL)
+    {
+      g_action_change_state (G_ACTION (self->participants_action), g_variant_new_boolean (FALSE));
+      g_action_change_state (G_ACTION (self->statistics_action), g_variant_new_boolean (FALSE));
+    }
   g_clear_object (&self->joined_target);
   px_call_page_set_reconnecting (self->call_page, FALSE);
   px_window_reset_title (self);
   px_window_set_page (self, "join");
+}
+
+static void
+px_window_leave_now_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  PxWindow *self = PX_WINDOW (widget);
+
+  if (self->joined_target == NULL)
+    return;
+  px_meeting_controller_leave (self->controller);
+  px_window_back_to_join (self);
+}
+
+static void
+px_window_leave_response_cb (AdwMessageDialog *dialog,
+                             const char       *response,
+                             PxWindow         *self)
+{
+  /* The dialog closes itself after answering. */
+  g_signal_handlers_disconnect_by_data (dialog, self);
+  self->leave_dialog = NULL;
+  if (g_strcmp0 (response, "leave") == 0)
+    px_window_leave_now_action (GTK_WIDGET (self), "win.leave-now", NULL);
+}
+
+static void
+px_window_leave_dialog_destroy_cb (PxWindow *self)
+{
+  self->leave_dialog = NULL;
 }
 
 static void
@@ -256,9 +412,52 @@ px_window_leave_action (GtkWidget  *widget,
                         GVariant   *parameter)
 {
   PxWindow *self = PX_WINDOW (widget);
+  GtkWidget *dialog;
 
-  px_meeting_controller_leave (self->controller);
-  px_window_back_to_join (self);
+  if (self->joined_target == NULL)
+    return;
+  if (self->leave_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->leave_dialog));
+      return;
+    }
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Leave the Meeting?"), NULL);
+  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+                               px_join_target_is_embedded (self->joined_target)
+                               ? _("The meeting is held on this computer: when you leave, "
+                                   "the others are left on their own.")
+                               : _("You can join again later with the same invitation."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "leave", _("_Leave"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "leave",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (px_window_leave_response_cb), self, 0);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (px_window_leave_dialog_destroy_cb),
+                           self, G_CONNECT_SWAPPED);
+  self->leave_dialog = ADW_MESSAGE_DIALOG (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* An invite link pasted on the join page. */
+static void
+px_window_open_invite_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  PxWindow *self = PX_WINDOW (widget);
+  g_autoptr(PxJoinTarget) target = NULL;
+  g_autoptr(GError) error = NULL;
+
+  target = px_join_target_new_from_invite (g_variant_get_string (parameter, NULL), &error);
+  if (target != NULL)
+    px_window_show_join (self, target);
+  else
+    px_window_show_join_error (self, error);
 }
 
 static void
@@ -293,10 +492,135 @@ px_window_n_others_cb (PxWindow *self)
 }
 
 static void
+px_window_remote_added_cb (PxCallMedia   *call,
+                           PxRemoteMedia *remote,
+                           PxWindow      *self)
+{
+  g_autofree char *message = NULL;
+
+  /* Coming back from a lost connection, the roster is rebuilt: not news. */
+  if (px_meeting_controller_get_state (self->controller) == PX_MEETING_STATE_RECONNECTING)
+    return;
+  /* TRANSLATORS: a toast; %s is a participant's name */
+  message = g_strdup_printf (_("%s joined"),
+                             px_session_participant_get_name (px_remote_media_get_participant (remote)));
+  px_window_toast (self, message);
+}
+
+static void
+px_window_remote_removed_cb (PxCallMedia   *call,
+                             PxRemoteMedia *remote,
+                             PxWindow      *self)
+{
+  g_autofree char *message = NULL;
+
+  /* The user leaving takes everyone off the stage: nobody left. */
+  if (px_meeting_controller_get_call_media (self->controller) != call ||
+      px_meeting_controller_get_state (self->controller) == PX_MEETING_STATE_RECONNECTING)
+    return;
+  /* TRANSLATORS: a toast; %s is a participant's name */
+  message = g_strdup_printf (_("%s left"),
+                             px_session_participant_get_name (px_remote_media_get_participant (remote)));
+  px_window_toast (self, message);
+}
+
+static void
 px_window_call_media_cb (PxWindow *self)
 {
-  px_call_page_set_call_media (self->call_page,
-                               px_meeting_controller_get_call_media (self->controller));
+  PxCallMedia *call = px_meeting_controller_get_call_media (self->controller);
+
+  if (self->toasted_call != NULL)
+    g_signal_handlers_disconnect_by_data (self->toasted_call, self);
+  g_set_object (&self->toasted_call, call);
+  /* Those already there when the user arrives are not news. */
+  if (call != NULL)
+    {
+      g_signal_connect_object (call, "remote-added", G_CALLBACK (px_window_remote_added_cb),
+                               self, 0);
+      g_signal_connect_object (call, "remote-removed", G_CALLBACK (px_window_remote_removed_cb),
+                               self, 0);
+    }
+  px_call_page_set_call_media (self->call_page, call);
+}
+
+static void
+px_window_device_lost_cb (PxWindow   *self,
+                          int         kind,
+                          const char *description)
+{
+  g_autofree char *message = NULL;
+
+  if (kind == PX_DEVICE_KIND_CAMERA)
+    /* TRANSLATORS: a toast; %s is the camera's name */
+    message = g_strdup_printf (_("Camera “%s” disconnected: the meeting goes on without it"),
+                               description);
+  else
+    /* TRANSLATORS: a toast; %s is the microphone's name */
+    message = g_strdup_printf (_("Microphone “%s” disconnected: the meeting goes on without it"),
+                               description);
+  px_window_toast (self, message);
+}
+
+static void
+px_window_device_recovered_cb (PxWindow   *self,
+                               int         kind,
+                               const char *description)
+{
+  g_autofree char *message = NULL;
+
+  if (kind == PX_DEVICE_KIND_CAMERA)
+    /* TRANSLATORS: a toast; %s is the camera's name */
+    message = g_strdup_printf (_("Camera “%s” is back"), description);
+  else
+    /* TRANSLATORS: a toast; %s is the microphone's name */
+    message = g_strdup_printf (_("Microphone “%s” is back"), description);
+  px_window_toast (self, message);
+}
+
+static void
+px_window_warning_cb (PxWindow   *self,
+                      const char *message)
+{
+  px_window_toast (self, message);
+}
+
+/* -- Sidebar and statistics ---------------------------------------------- */
+
+static void
+px_window_participants_change_state_cb (GSimpleAction *action,
+                                        GVariant      *state,
+                                        gpointer       user_data)
+{
+  PxWindow *self = PX_WINDOW (user_data);
+
+  g_simple_action_set_state (action, state);
+  px_call_page_set_participants_revealed (self->call_page, g_variant_get_boolean (state));
+}
+
+/* The flap can also close by itself (Escape or a click outside when folded). */
+static void
+px_window_flap_revealed_cb (PxWindow *self)
+{
+  gboolean revealed;
+  g_autoptr(GVariant) state = NULL;
+
+  if (self->participants_action == NULL)
+    return;
+  revealed = px_call_page_get_participants_revealed (self->call_page);
+  state = g_action_get_state (G_ACTION (self->participants_action));
+  if (g_variant_get_boolean (state) != revealed)
+    g_simple_action_set_state (self->participants_action, g_variant_new_boolean (revealed));
+}
+
+static void
+px_window_statistics_change_state_cb (GSimpleAction *action,
+                                      GVariant      *state,
+                                      gpointer       user_data)
+{
+  PxWindow *self = PX_WINDOW (user_data);
+
+  g_simple_action_set_state (action, state);
+  px_call_page_set_statistics_visible (self->call_page, g_variant_get_boolean (state));
 }
 
 static void
@@ -627,6 +951,34 @@ px_window_constructed (GObject *object)
                    G_SETTINGS_BIND_GET);
   g_signal_connect_object (self->controller, "notify::call-media",
                            G_CALLBACK (px_window_call_media_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->controller, "device-lost",
+                           G_CALLBACK (px_window_device_lost_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->controller, "device-recovered",
+                           G_CALLBACK (px_window_device_recovered_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->controller, "warning",
+                           G_CALLBACK (px_window_warning_cb), self, G_CONNECT_SWAPPED);
+  g_settings_bind (self->settings, "studio-rig-file", self->controller, "studio-rig-file",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "studio-cameras", self->controller, "studio-cameras",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "video-max-height", self->controller, "video-max-height",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "video-max-bitrate-kbps", self->controller,
+                   "video-max-bitrate-kbps", G_SETTINGS_BIND_GET);
+
+  self->participants_action = g_simple_action_new_stateful ("participants", NULL,
+                                                            g_variant_new_boolean (FALSE));
+  g_signal_connect (self->participants_action, "change-state",
+                    G_CALLBACK (px_window_participants_change_state_cb), self);
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (self->participants_action));
+  g_signal_connect_object (px_call_page_get_flap (self->call_page), "notify::reveal-flap",
+                           G_CALLBACK (px_window_flap_revealed_cb), self, G_CONNECT_SWAPPED);
+  self->statistics_action = g_simple_action_new_stateful ("statistics", NULL,
+                                                          g_variant_new_boolean (FALSE));
+  g_signal_connect (self->statistics_action, "change-state",
+                    G_CALLBACK (px_window_statistics_change_state_cb), self);
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (self->statistics_action));
+  px_window_update_call_actions (self);
 
   self->projection_action = g_simple_action_new_stateful ("projection", NULL,
                                                           g_variant_new_boolean (FALSE));
@@ -657,9 +1009,18 @@ px_window_dispose (GObject *object)
 
   if (self->projection != NULL)
     px_window_stop_projection (self);
+  if (self->leave_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->leave_dialog));
+  px_window_set_inhibited (self, FALSE);
   /* The meeting lives in this window: closing it leaves. */
   if (self->controller != NULL && (self->joined_target != NULL || self->joining))
     px_meeting_controller_leave (self->controller);
+  if (self->toasted_call != NULL)
+    g_signal_handlers_disconnect_by_data (self->toasted_call, self);
+  g_clear_object (&self->toasted_call);
+  g_clear_object (&self->participants_action);
+  g_clear_object (&self->statistics_action);
+  g_clear_pointer (&self->last_toast, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), PX_TYPE_WINDOW);
   g_clear_object (&self->projection_action);
   g_clear_object (&self->monitors);
@@ -754,6 +1115,7 @@ px_window_class_init (PxWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PxWindow, join_spinner);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, cancel_join_button);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, invite_button);
+  gtk_widget_class_bind_template_child (widget_class, PxWindow, project_button);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, call_title);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, call_header);
   gtk_widget_class_bind_template_child (widget_class, PxWindow, scale_label);
@@ -762,7 +1124,13 @@ px_window_class_init (PxWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.join", NULL, px_window_join_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-join", NULL,
                                    px_window_cancel_join_action);
+  gtk_widget_class_install_action (widget_class, "win.join-demo", NULL,
+                                   px_window_join_demo_action);
   gtk_widget_class_install_action (widget_class, "win.leave", NULL, px_window_leave_action);
+  gtk_widget_class_install_action (widget_class, "win.leave-now", NULL,
+                                   px_window_leave_now_action);
+  gtk_widget_class_install_action (widget_class, "win.open-invite", "s",
+                                   px_window_open_invite_action);
   gtk_widget_class_install_action (widget_class, "win.copy-invite", NULL,
                                    px_window_copy_invite_action);
   gtk_widget_class_install_action (widget_class, "win.project-to", "s",
@@ -886,4 +1254,25 @@ px_window_get_joined_target (PxWindow *self)
 {
   g_return_val_if_fail (PX_IS_WINDOW (self), NULL);
   return self->joined_target;
+}
+
+AdwMessageDialog *
+px_window_get_leave_dialog (PxWindow *self)
+{
+  g_return_val_if_fail (PX_IS_WINDOW (self), NULL);
+  return self->leave_dialog;
+}
+
+const char *
+px_window_get_last_toast (PxWindow *self)
+{
+  g_return_val_if_fail (PX_IS_WINDOW (self), NULL);
+  return self->last_toast;
+}
+
+gboolean
+px_window_get_inhibiting (PxWindow *self)
+{
+  g_return_val_if_fail (PX_IS_WINDOW (self), FALSE);
+  return self->inhibited;
 }

@@ -52,6 +52,7 @@ struct _PxCameraSource
   guint                 req_width;
   guint                 req_height;
   guint                 req_fps;
+  guint                 max_height;   /* 0: no limit */
   PxCameraSourceState   state;
   GError               *error;
   gulong                handlers[3];  /* px_pipewire_connection_follow() */
@@ -201,13 +202,15 @@ entry_size_for (const PxCameraFormat *entry,
     }
 }
 
-/* Lower is better: exact size, then the smallest larger size, then the
- * largest smaller one; then reaching the rate; then format cost. */
+/* Lower is better: within the height limit, if any; then exact size,
+ * then the smallest larger size, then the largest smaller one; then
+ * reaching the rate; then format cost. */
 static gint64
 entry_score (const PxCameraFormat *entry,
              guint                 width,
              guint                 height,
-             guint                 fps)
+             guint                 fps,
+             guint                 max_height)
 {
   guint w, h;
   gint64 area, wanted = (gint64) width * height;
@@ -225,14 +228,16 @@ entry_score (const PxCameraFormat *entry,
 
   reaches_rate = entry->max_fps <= 0 || entry->max_fps + 0.01 >= fps;
 
-  return size_score * 1000 + (reaches_rate ? 0 : 500) + format_preference (entry->format);
+  return (max_height > 0 && h > max_height ? (gint64) 1 << 60 : 0)
+         + size_score * 1000 + (reaches_rate ? 0 : 500) + format_preference (entry->format);
 }
 
 static const PxCameraFormat *
 choose_format (PxCaptureDevice *device,
                guint            width,
                guint            height,
-               guint            fps)
+               guint            fps,
+               guint            max_height)
 {
   const PxCameraFormat *formats, *best = NULL;
   gint64 best_score = G_MAXINT64;
@@ -246,7 +251,7 @@ choose_format (PxCaptureDevice *device,
       if (!px_pixel_convert_can_read (formats[i].format) &&
           formats[i].format != PX_PIXEL_FORMAT_MJPG)
         continue;
-      score = entry_score (&formats[i], width, height, fps);
+      score = entry_score (&formats[i], width, height, fps, max_height);
       if (score < best_score)
         {
           best = &formats[i];
@@ -254,6 +259,50 @@ choose_format (PxCaptureDevice *device,
         }
     }
   return best;
+}
+
+/* A request above the height limit shrinks to it, keeping its shape. */
+static void
+limit_request (guint *width,
+               guint *height,
+               guint  max_height)
+{
+  if (max_height > 0 && *height > max_height)
+    {
+      *width = MAX (2, (guint) ((guint64) *width * max_height / *height) & ~1u);
+      *height = max_height;
+    }
+}
+
+gboolean
+px_camera_source_choose_format (PxCaptureDevice *device,
+                                guint            width,
+                                guint            height,
+                                guint            fps,
+                                guint            max_height,
+                                PxPixelFormat   *format,
+                                guint           *out_width,
+                                guint           *out_height)
+{
+  const PxCameraFormat *chosen;
+  guint w, h;
+
+  g_return_val_if_fail (PX_IS_CAPTURE_DEVICE (device), FALSE);
+
+  width = width > 0 ? width : DEFAULT_WIDTH;
+  height = height > 0 ? height : DEFAULT_HEIGHT;
+  limit_request (&width, &height, max_height);
+  chosen = choose_format (device, width, height, fps > 0 ? fps : DEFAULT_FPS, max_height);
+  if (chosen == NULL)
+    return FALSE;
+  entry_size_for (chosen, width, height, &w, &h);
+  if (format != NULL)
+    *format = chosen->format;
+  if (out_width != NULL)
+    *out_width = w;
+  if (out_height != NULL)
+    *out_height = h;
+  return TRUE;
 }
 
 static uint32_t
@@ -797,6 +846,7 @@ handle_event_cb (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
+  g_debug ("Camera %s: stream %s", self->camera, pw_stream_state_as_string (event->stream_state));
   switch (event->stream_state)
     {
     case PW_STREAM_STATE_STREAMING:
@@ -863,20 +913,22 @@ open_stream (PxCameraSource  *self,
   struct pw_core *core;
   guint n_params = 0;
   int result = -ENOTCONN;
+  guint req_width = self->req_width, req_height = self->req_height;
 
-  chosen = choose_format (device, self->req_width, self->req_height, self->req_fps);
+  limit_request (&req_width, &req_height, self->max_height);
+  chosen = choose_format (device, req_width, req_height, self->req_fps, self->max_height);
   if (chosen != NULL)
     {
       guint w, h;
 
-      entry_size_for (chosen, self->req_width, self->req_height, &w, &h);
+      entry_size_for (chosen, req_width, req_height, &w, &h);
       params[n_params++] = build_format (&builder, chosen->format, w, h, TRUE, self->req_fps);
       g_debug ("Camera %s: asking for %s %u×%u", self->camera, chosen->format_name, w, h);
     }
   /* In case the list was stale: anything we read, near the requested size. */
   for (gsize i = 0; i < G_N_ELEMENTS (fallbacks); i++)
-    params[n_params++] = build_format (&builder, fallbacks[i], self->req_width,
-                                       self->req_height, FALSE, self->req_fps);
+    params[n_params++] = build_format (&builder, fallbacks[i], req_width,
+                                       req_height, FALSE, self->req_fps);
 
   props = pw_properties_new (PW_KEY_MEDIA_TYPE, "Video",
                              PW_KEY_MEDIA_CATEGORY, "Capture",
@@ -1121,6 +1173,15 @@ px_camera_source_new (PxPipewireConnection *connection,
   return self;
 }
 
+void
+px_camera_source_set_max_height (PxCameraSource *self,
+                                 guint           max_height)
+{
+  g_return_if_fail (PX_IS_CAMERA_SOURCE (self));
+
+  self->max_height = max_height;
+}
+
 gboolean
 px_camera_source_start (PxCameraSource  *self,
                         GError         **error)
@@ -1178,6 +1239,10 @@ px_camera_source_stop (PxCameraSource *self)
 
   clear_timeout (self);
   destroy_stream (self);
+  /* Nothing captured before the stop is handed out after it. */
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->latest, px_frame_unref);
+  g_mutex_unlock (&self->mutex);
   set_state (self, PX_CAMERA_SOURCE_STATE_IDLE);
 }
 

@@ -39,6 +39,25 @@ PxCameraSource      *px_camera_source_new            (PxPipewireConnection *conn
                                                       guint                 height,
                                                       guint                 fps);
 
+/* Opens the camera at no more than @max_height lines (0: no limit) when it
+ * offers such a size; a larger request shrinks to the limit, keeping its
+ * shape. Applies at the next start. */
+void                 px_camera_source_set_max_height (PxCameraSource       *self,
+                                                      guint                 max_height);
+
+/* The format and size a source asking for @width × @height at @fps (0:
+ * 640×480, 30) within @max_height lines (0: no limit) asks @device for
+ * first, as described at px_camera_source_new(). FALSE when the device
+ * offers nothing Parallax reads. */
+gboolean             px_camera_source_choose_format  (PxCaptureDevice      *device,
+                                                      guint                 width,
+                                                      guint                 height,
+                                                      guint                 fps,
+                                                      guint                 max_height,
+                                                      PxPixelFormat        *format,
+                                                      guint                *out_width,
+                                                      guint                *out_height);
+
 /* Starts capturing. Fails at once, with a PX_CAPTURE_ERROR, when the
  * connection knows the camera is absent, offers only formats Parallax
  * cannot read (the error names them) or access was denied; otherwise the

@@ -186,6 +186,24 @@ px_bitrate_controller_update (PxBitrateController *self,
   return self->reported_kbps;
 }
 
+void
+px_bitrate_controller_set_max_kbps (PxBitrateController *self,
+                                    guint                max_kbps)
+{
+  guint rounded;
+
+  g_return_if_fail (PX_IS_BITRATE_CONTROLLER (self));
+
+  self->max_kbps = MAX (max_kbps, self->min_kbps);
+  self->target_kbps = MIN (self->target_kbps, self->max_kbps);
+  rounded = (guint) (self->target_kbps + 0.5);
+  if (rounded != self->reported_kbps)
+    {
+      self->reported_kbps = rounded;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TARGET_KBPS]);
+    }
+}
+
 guint
 px_bitrate_controller_get_target_kbps (PxBitrateController *self)
 {

@@ -34,6 +34,11 @@ guint                px_bitrate_controller_update     (PxBitrateController  *sel
                                                        gint64                now_us,
                                                        const PxFlowReport   *report);
 
+/* A new ceiling (kept at or above the minimum); a target above it drops to
+ * it at once, a lower one climbs no higher. */
+void                 px_bitrate_controller_set_max_kbps    (PxBitrateController *self,
+                                                            guint                max_kbps);
+
 guint                px_bitrate_controller_get_target_kbps (PxBitrateController *self);
 guint                px_bitrate_controller_get_min_kbps    (PxBitrateController *self);
 guint                px_bitrate_controller_get_max_kbps    (PxBitrateController *self);

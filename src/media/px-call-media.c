@@ -13,6 +13,11 @@
  * Keeping the speaker queue that short is what holds the mouth-to-ear
  * delay down; the jitter buffer, not the speaker queue, absorbs the network.
  *
+ * Once a second, while started, every remote voice that played is
+ * reported back to its publisher (PROTOCOL.md, receiver reports): the
+ * share of its packets missing at their turn since the last report, and
+ * its jitter. That is what switches the publisher's in-band FEC on.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -26,6 +31,7 @@
  * PipeWire's 10 ms cycles, and adds no more than 15 ms. */
 #define QUEUE_TARGET       (3 * BLOCK_SAMPLES / 2)
 #define PLAYOUT_POLL_US    2000
+#define REPORT_INTERVAL_MS 1000
 
 struct _PxCallMedia
 {
@@ -38,6 +44,10 @@ struct _PxCallMedia
   GListModel *participants;
   gulong items_changed_id;
   gulong media_frame_id;
+  char *subscribed;            /* what the session receives now; NULL: everything */
+  GMainContext *context;
+  GSource *report_source;
+  GHashTable *reported;        /* participant id → VoiceCounts at the last report */
 
   PxPipewireConnection *speaker_connection;
   char *speaker_name;
@@ -88,6 +98,62 @@ playout_thread_func (gpointer data)
   return NULL;
 }
 
+/* Receives every stream of flat participants, and of volumetric ones
+ * everything but their cameras: the volumetric frames carry the left
+ * camera's picture already, so the flat camera streams would only cost
+ * downlink. With nobody volumetric the session simply receives all. */
+static void
+update_subscriptions (PxCallMedia *self)
+{
+  g_autoptr(GArray) chosen = g_array_new (FALSE, FALSE, sizeof (PxSessionSubscription));
+  g_autoptr(GString) key = g_string_new (NULL);
+  gboolean any_volumetric = FALSE;
+  GHashTableIter iter;
+  gpointer participant, remote;
+
+  g_hash_table_iter_init (&iter, self->remotes);
+  while (g_hash_table_iter_next (&iter, &participant, &remote))
+    {
+      gboolean volumetric = px_remote_media_get_volumetric (remote);
+      guint n = px_session_participant_get_n_streams (participant);
+
+      any_volumetric |= volumetric;
+      for (guint i = 0; i < n; i++)
+        {
+          PxSessionSubscription subscription = { participant, 0 };
+          PxWireKind kind;
+
+          if (!px_session_participant_get_stream (participant, i, &subscription.stream, &kind, NULL) ||
+              (volumetric && kind == PX_WIRE_KIND_VIDEO))
+            continue;
+          g_array_append_val (chosen, subscription);
+          g_string_append_printf (key, "%u:%u ", px_session_participant_get_id (participant),
+                                  subscription.stream);
+        }
+    }
+
+  /* The protocol takes 1024 subscriptions at most (PROTOCOL.md §7): a
+   * room that large receives everything rather than be cut off. */
+  if (!any_volumetric || chosen->len > 1024)
+    {
+      if (self->subscribed != NULL)
+        {
+          g_clear_pointer (&self->subscribed, g_free);
+          px_session_subscribe_all (self->session);
+        }
+      return;
+    }
+
+  /* A subscribe the server already has would only cost keyframes. The
+   * hash table's order is stable while its contents are. */
+  if (g_strcmp0 (self->subscribed, key->str) == 0)
+    return;
+  g_free (self->subscribed);
+  self->subscribed = g_strdup (key->str);
+  px_session_set_subscriptions (self->session, (const PxSessionSubscription *) (gpointer) chosen->data,
+                                chosen->len);
+}
+
 static void
 add_remote (PxCallMedia          *self,
             PxSessionParticipant *participant)
@@ -100,6 +166,10 @@ add_remote (PxCallMedia          *self,
 
   remote = px_remote_media_new (self->session, participant, self->mixer);
   g_hash_table_insert (self->remotes, g_object_ref (participant), g_object_ref (remote));
+  g_signal_connect_object (remote, "notify::volumetric", G_CALLBACK (update_subscriptions),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (participant, "notify::n-streams", G_CALLBACK (update_subscriptions),
+                           self, G_CONNECT_SWAPPED);
   g_signal_emit (self, signals[SIGNAL_REMOTE_ADDED], 0, remote);
 }
 
@@ -136,6 +206,8 @@ sync_roster (PxCallMedia *self)
       g_signal_emit (self, signals[SIGNAL_REMOTE_REMOVED], 0, remote);
       g_object_run_dispose (G_OBJECT (remote));
     }
+
+  update_subscriptions (self);
 }
 
 static void
@@ -174,6 +246,86 @@ media_frame_cb (PxSession            *session,
                               capture_time, payload);
 }
 
+typedef struct
+{
+  guint64 received;
+  guint64 lost;
+} VoiceCounts;
+
+static gboolean
+voice_stream_of (PxSessionParticipant *participant,
+                 guint32              *stream)
+{
+  guint n = px_session_participant_get_n_streams (participant);
+
+  for (guint i = 0; i < n; i++)
+    {
+      PxWireKind kind;
+
+      if (px_session_participant_get_stream (participant, i, stream, &kind, NULL)
+          && kind == PX_WIRE_KIND_AUDIO)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+send_reports_cb (gpointer data)
+{
+  PxCallMedia *self = data;
+  g_autoptr(GHashTable) reported = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  GHashTableIter iter;
+  gpointer participant, remote;
+
+  g_hash_table_iter_init (&iter, self->remotes);
+  while (g_hash_table_iter_next (&iter, &participant, &remote))
+    {
+      gpointer id = GUINT_TO_POINTER (px_session_participant_get_id (participant));
+      PxJitterBufferStats stats;
+      VoiceCounts *counts;
+      guint64 received, lost;
+      guint32 stream;
+
+      if (!px_remote_media_get_voice_stats (remote, &stats) || !voice_stream_of (participant, &stream))
+        continue;
+
+      counts = g_hash_table_lookup (self->reported, id);
+      if (counts != NULL)
+        g_hash_table_steal (self->reported, id);
+      else
+        counts = g_new0 (VoiceCounts, 1);
+      /* A new jitter buffer (the participant came back) counts from zero. */
+      if (stats.received < counts->received || stats.lost < counts->lost)
+        counts->received = counts->lost = 0;
+      received = stats.received - counts->received;
+      lost = stats.lost - counts->lost;
+      counts->received = stats.received;
+      counts->lost = stats.lost;
+      g_hash_table_insert (reported, id, counts);
+
+      /* Nothing played (silence, or mute): nothing to say. */
+      if (received + lost == 0)
+        continue;
+      px_session_send_receiver_report (self->session, GPOINTER_TO_UINT (id), stream,
+                                       (double) lost / (double) (received + lost), stats.jitter_ms);
+    }
+
+  /* People who left are forgotten. */
+  g_hash_table_unref (self->reported);
+  self->reported = g_steal_pointer (&reported);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_reports (PxCallMedia *self)
+{
+  if (self->report_source != NULL)
+    {
+      g_source_destroy (self->report_source);
+      g_clear_pointer (&self->report_source, g_source_unref);
+    }
+}
+
 gboolean
 px_call_media_start (PxCallMedia  *self,
                      GError      **error)
@@ -201,6 +353,10 @@ px_call_media_start (PxCallMedia  *self,
       return FALSE;
     }
 
+  self->report_source = g_timeout_source_new (REPORT_INTERVAL_MS);
+  g_source_set_callback (self->report_source, send_reports_cb, self, NULL);
+  g_source_attach (self->report_source, self->context);
+
   self->started = TRUE;
   return TRUE;
 }
@@ -210,6 +366,7 @@ px_call_media_stop (PxCallMedia *self)
 {
   g_return_if_fail (PX_IS_CALL_MEDIA (self));
 
+  stop_reports (self);
   px_local_media_stop (self->local);
   g_atomic_int_set (&self->running, FALSE);
   g_clear_pointer (&self->playout_thread, g_thread_join);
@@ -315,6 +472,10 @@ px_call_media_dispose (GObject *object)
   g_clear_object (&self->mixer);
   g_clear_object (&self->participants);
   g_clear_object (&self->speaker_connection);
+  /* The session may outlive this call's media: leave it receiving all. */
+  if (self->session != NULL && self->subscribed != NULL)
+    px_session_subscribe_all (self->session);
+  g_clear_pointer (&self->subscribed, g_free);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (px_call_media_parent_class)->dispose (object);
@@ -326,6 +487,9 @@ px_call_media_finalize (GObject *object)
   PxCallMedia *self = PX_CALL_MEDIA (object);
 
   g_free (self->speaker_name);
+  g_free (self->subscribed);
+  g_clear_pointer (&self->reported, g_hash_table_unref);
+  g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (px_call_media_parent_class)->finalize (object);
 }
@@ -353,6 +517,8 @@ px_call_media_init (PxCallMedia *self)
 {
   self->playback_enabled = TRUE;
   self->mixer = px_audio_mixer_new ();
+  self->reported = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->context = g_main_context_ref_thread_default ();
   self->remotes = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
 }
 

@@ -29,7 +29,9 @@
  *
  * The remote medias exist whether or not start() was called (so the stage
  * can lay out people before media flows); the voice is only heard while
- * started.
+ * started. While started, how each remote voice arrives (loss, jitter) is
+ * reported back to its publisher once a second, which is what switches
+ * their in-band FEC on (px_session_send_receiver_report()).
  *
  * Threading: create, call and receive signals on the session's thread. It
  * runs one playout thread (mixing into the speaker) besides the encoder

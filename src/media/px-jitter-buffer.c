@@ -6,7 +6,10 @@
  * 95th percentile minus the base is the jitter. The target delay is the
  * jitter plus 10 ms (one pull of the speaker), bounded to [min, max]; it
  * starts at 40 ms, rises at once when jitter grows and falls back slowly
- * (over about 64 packets, 1.3 s at 20 ms).
+ * (over about 64 packets, 1.3 s at 20 ms). A packet that comes after its
+ * turn raises the target at once to what would have caught it: bursts
+ * (a link holding packets back and letting them go together) put a few
+ * transits above the 95th percentile, and each of those costs a frame.
  *
  * Playout. A frame's delay is its play time minus its capture time minus
  * the base transit: how long it waited beyond the fastest packet. When its
@@ -14,8 +17,8 @@
  * rebuilt from the next packet's in-band FEC when that packet is at hand,
  * else concealed by Opus PLC; the schedule moves on, and the packet is
  * dropped as late if it turns up. When nothing later has come either, the
- * stream ran dry: after 200 ms of that, or at once after a DTX
- * packet (the sender stopped on purpose), the buffer goes idle and plays
+ * stream ran dry: after 200 ms of that (after a DTX packet too: the
+ * next packet may only be held back), the buffer goes idle and plays
  * silence until a packet is due again.
  *
  * Delay control, which also absorbs clock drift. Because the base follows
@@ -24,7 +27,8 @@
  * target by more than half a frame, a frame is dropped after decoding if it
  * is quiet (the decoder still sees it, so its state stays right); above by
  * three frames or beyond the maximum, the next frame is dropped whatever it
- * holds. Below the target by more than half a frame, one concealment frame
+ * holds. At most one frame is skipped between two played ones, so the
+ * voice never jumps by more than a frame. Below the target by more than half a frame, one concealment frame
  * is inserted when the last frame was quiet, or at once when a whole frame
  * short. The band is one frame wide, so a drop never calls for a stretch
  * straight after, nor the other way round. So the delay tracks the target
@@ -87,7 +91,6 @@ struct _PxJitterBuffer
   guint64 next_sequence;
   gint64 next_capture_us;      /* capture time right after the last frame made */
   guint frame_samples;         /* length of the last real frame */
-  gboolean last_was_dtx;
   gboolean last_quiet;
   gint64 dry_us;
 
@@ -269,6 +272,12 @@ px_jitter_buffer_push (PxJitterBuffer *self,
 
   if (self->ever_played && sequence < self->next_sequence)
     {
+      /* Its transit is in the window, but maybe above the percentile the
+       * target follows: a packet that missed its turn raises the target
+       * to what would have caught it (falling back slowly as usual). */
+      gint64 needed = arrival_time_us - capture_time_us - self->base_transit_us + MARGIN_US;
+
+      self->target_us = MAX (self->target_us, MIN (needed, self->max_target_us));
       self->stats.late++;
       goto out;
     }
@@ -366,10 +375,11 @@ produce_frame (PxJitterBuffer *self,
       self->next_sequence = first->sequence;
       self->next_capture_us = first->capture_time_us;
       self->dry_us = 0;
-      self->last_was_dtx = FALSE;
     }
 
-  for (;;)
+  /* At most one frame is skipped between two played ones (unless beyond
+   * the maximum): the capture time never jumps by more than a frame. */
+  for (gboolean skipped = FALSE;;)
     {
       gint64 capture_us;
       gint64 delay_us;
@@ -403,7 +413,6 @@ produce_frame (PxJitterBuffer *self,
         g_autoptr(GError) error = NULL;
         int n = px_voice_decoder_decode (self->decoder, slot->data, slot->size,
                                          self->fifo, G_N_ELEMENTS (self->fifo), &error);
-        gboolean dtx = PX_VOICE_PACKET_IS_DTX (slot->size);
 
         self->next_sequence++;
         clear_slot (slot);
@@ -418,14 +427,15 @@ produce_frame (PxJitterBuffer *self,
           }
 
         self->frame_samples = (guint) n;
-        self->last_was_dtx = dtx;
         self->last_quiet = is_quiet (self->fifo, (guint) n);
         self->next_capture_us = capture_us + samples_to_us (n);
 
         /* Too much buffered: skip this frame, if quiet or if far too much. */
-        if (far_above || (above && self->last_quiet))
+        if ((!skipped && (far_above || (above && self->last_quiet)))
+            || delay_us > self->max_target_us + frame_us)
           {
             self->stats.dropped++;
+            skipped = TRUE;
             continue;
           }
 
@@ -436,11 +446,14 @@ produce_frame (PxJitterBuffer *self,
 
   /* The frame whose turn it is has not arrived: it is lost (or so late
    * that it will be dropped when it comes). When nothing newer has come
-   * either, the stream ran dry: after DTX that is the sender's silence, so
-   * go idle at once; otherwise conceal for a while, then go idle. */
+   * either, the stream ran dry: conceal for a while (after DTX that is
+   * comfort noise), then go idle. Even after DTX the wait is the full one:
+   * a network that holds packets back and lets them go in bursts makes the
+   * first packet of a talk spurt look missing for a moment, and going idle
+   * then would cut a hole of a whole target delay into the voice. */
   if (!self->have_highest || self->highest_sequence <= self->next_sequence)
     {
-      if (self->last_was_dtx || self->dry_us >= DRY_LIMIT_US)
+      if (self->dry_us >= DRY_LIMIT_US)
         {
           self->playing = FALSE;
           return FALSE;

@@ -3,7 +3,8 @@
  * Threads: the session's thread owns the devices, the session and every
  * property. The camera's "frame-ready" (on that same thread) wakes the
  * video thread, which takes the newest frame and encodes it; the voice
- * thread drains the microphone in 10 ms blocks and encodes 20 ms packets.
+ * thread drains the microphone and encodes a packet per Opus frame (10 ms
+ * by default).
  * Both hand their packets back to the session's main context, where they
  * are sent unless the state changed in between. The mute flags are atomics
  * so the encoders stop at once, without waiting for the main loop.
@@ -30,6 +31,13 @@
  * the controller only needs its order of magnitude. */
 #define FLOW_WINDOW_BYTES     (1024 * 1024)
 #define MIC_POLL_US           2000
+/* Receiver reports: the worst loss any receiver reported is held this
+ * long before a lower one replaces it, so FEC does not flap on and off
+ * with each report; a receiver silent for longer is forgotten. */
+#define LOSS_HOLD_US          (5 * G_USEC_PER_SEC)
+#define LOSS_STALE_US         (10 * G_USEC_PER_SEC)
+/* Opus protects no better beyond this; higher reports are clamped. */
+#define MAX_LOSS_PERCENT      50
 
 struct _PxLocalMedia
 {
@@ -52,6 +60,11 @@ struct _PxLocalMedia
   PxBitrateController *bitrate;
   gulong frame_ready_id;
   gulong keyframe_id;
+  gulong report_id;
+  guint max_height;
+  GHashTable *loss_reports;  /* reporter id → LossReport */
+  gint wanted_loss;          /* atomic: percent for the voice encoder */
+  gint applied_loss;         /* atomic: what the voice encoder has */
   guint flow_source;
   guint64 last_dropped;
 
@@ -183,16 +196,21 @@ video_thread_func (gpointer data)
       g_autoptr(PxVideoPacket) packet = NULL;
       g_autoptr(GError) error = NULL;
 
+      g_autoptr(PxCameraSource) camera = NULL;
+
       g_mutex_lock (&self->lock);
       while (!self->frame_waiting && g_atomic_int_get (&self->running))
         g_cond_wait (&self->cond, &self->lock);
       self->frame_waiting = FALSE;
+      /* The camera may be replaced (new limits) while we encode. */
+      if (self->camera != NULL)
+        camera = g_object_ref (self->camera);
       g_mutex_unlock (&self->lock);
 
       if (!g_atomic_int_get (&self->running))
         break;
 
-      frame = px_camera_source_take_frame (self->camera);
+      frame = camera != NULL ? px_camera_source_take_frame (camera) : NULL;
       if (frame == NULL || g_atomic_int_get (&self->camera_off))
         continue;
 
@@ -239,6 +257,17 @@ voice_thread_func (gpointer data)
       if (filled < frame_samples)
         continue;
       filled = 0;
+
+      /* What receivers report reaches the encoder here, on its thread. */
+      {
+        gint loss = g_atomic_int_get (&self->wanted_loss);
+
+        if (loss != g_atomic_int_get (&self->applied_loss))
+          {
+            px_voice_encoder_set_packet_loss (self->voice_encoder, (guint) loss);
+            g_atomic_int_set (&self->applied_loss, loss);
+          }
+      }
 
       px_microphone_source_get_level (self->microphone, &rms, &peak);
       {
@@ -311,6 +340,72 @@ keyframe_requested_cb (PxSession    *session,
     px_video_encoder_request_keyframe (self->video_encoder);
 }
 
+typedef struct
+{
+  double peak;        /* the worst loss lately */
+  gint64 peak_at;
+  double latest;
+  gint64 latest_at;
+} LossReport;
+
+/* The worst loss any receiver reported lately, as the voice encoder's
+ * packet loss percentage: in-band FEC is on while it is above zero. */
+static void
+update_voice_loss (PxLocalMedia *self,
+                   gint64        now)
+{
+  GHashTableIter iter;
+  LossReport *report;
+  double worst = 0.0;
+  gint percent;
+
+  g_hash_table_iter_init (&iter, self->loss_reports);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &report))
+    {
+      if (now - report->latest_at > LOSS_STALE_US)
+        {
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
+      worst = MAX (worst, now - report->peak_at < LOSS_HOLD_US ? report->peak : report->latest);
+    }
+
+  percent = worst > 0.0 ? (gint) CLAMP (ceil (worst * 100.0), 1, MAX_LOSS_PERCENT) : 0;
+  g_atomic_int_set (&self->wanted_loss, percent);
+}
+
+static void
+receiver_report_cb (PxSession            *session,
+                    PxSessionParticipant *reporter,
+                    guint                 stream,
+                    double                loss,
+                    guint                 jitter_ms,
+                    PxLocalMedia         *self)
+{
+  gpointer key = GUINT_TO_POINTER (px_session_participant_get_id (reporter));
+  gint64 now = g_get_monotonic_time ();
+  LossReport *report;
+
+  if (stream != PX_LOCAL_MEDIA_VOICE_STREAM)
+    return;
+
+  report = g_hash_table_lookup (self->loss_reports, key);
+  if (report == NULL)
+    {
+      report = g_new0 (LossReport, 1);
+      report->peak_at = G_MININT64 / 2;
+      g_hash_table_insert (self->loss_reports, key, report);
+    }
+  if (loss >= report->peak || now - report->peak_at >= LOSS_HOLD_US)
+    {
+      report->peak = loss;
+      report->peak_at = now;
+    }
+  report->latest = loss;
+  report->latest_at = now;
+  update_voice_loss (self, now);
+}
+
 static gboolean
 flow_check_cb (gpointer data)
 {
@@ -328,6 +423,9 @@ flow_check_cb (gpointer data)
                            + px_session_get_queued_bytes (self->session);
   report.in_flight_budget = FLOW_WINDOW_BYTES;
   report.ack_delay_us = round_trip > 0 ? round_trip : -1;
+
+  /* Reports that stopped coming let FEC go off again. */
+  update_voice_loss (self, g_get_monotonic_time ());
 
   kbps = px_bitrate_controller_update (self->bitrate, g_get_monotonic_time (), &report);
   if (self->video_encoder != NULL && kbps != px_video_encoder_get_bitrate (self->video_encoder))
@@ -359,11 +457,31 @@ publish_mute_state (PxLocalMedia *self)
                         g_atomic_int_get (&self->camera_off) || self->camera_name == NULL);
 }
 
+/* A source for the chosen camera at the size the limits allow: 640×480
+ * by default, else the limit's height in 16:9 (a 4:3 camera gives its
+ * largest size within the limit). */
+static PxCameraSource *
+make_camera (PxLocalMedia *self)
+{
+  PxCameraSource *camera;
+  guint width = 0, height = 0;
+
+  if (self->max_height > 0)
+    {
+      height = self->max_height;
+      width = (height * 16 / 9 + 1) & ~1u;
+    }
+  camera = px_camera_source_new (self->camera_connection, self->camera_name, width, height, 0);
+  px_camera_source_set_max_height (camera, self->max_height);
+  return camera;
+}
+
 static gboolean
 start_camera (PxLocalMedia  *self,
               GError       **error)
 {
-  if (self->camera == NULL)
+  /* Camera off: the camera stays closed (its light off) until it is on. */
+  if (self->camera == NULL || g_atomic_int_get (&self->camera_off))
     return TRUE;
   if (!px_camera_source_start (self->camera, error))
     return FALSE;
@@ -383,7 +501,7 @@ px_local_media_start (PxLocalMedia  *self,
 
   if (self->camera_name != NULL)
     {
-      self->camera = px_camera_source_new (self->camera_connection, self->camera_name, 0, 0, 0);
+      self->camera = make_camera (self);
       self->video_encoder = px_video_encoder_new (px_bitrate_controller_get_target_kbps (self->bitrate));
       self->frame_ready_id = g_signal_connect (self->camera, "frame-ready",
                                                G_CALLBACK (frame_ready_cb), self);
@@ -396,6 +514,9 @@ px_local_media_start (PxLocalMedia  *self,
       self->voice_encoder = px_voice_encoder_new (self->voice_frame_ms, error);
       if (self->voice_encoder == NULL)
         goto failed;
+      px_voice_encoder_set_packet_loss (self->voice_encoder,
+                                        (guint) g_atomic_int_get (&self->wanted_loss));
+      g_atomic_int_set (&self->applied_loss, g_atomic_int_get (&self->wanted_loss));
       self->microphone = px_microphone_source_new (self->microphone_connection,
                                                    self->microphone_name);
       if (!px_microphone_source_start (self->microphone, error))
@@ -460,6 +581,7 @@ px_local_media_stop (PxLocalMedia *self)
     }
   g_clear_object (&self->video_encoder);
   g_clear_object (&self->voice_encoder);
+  g_atomic_int_set (&self->applied_loss, 0);
   self->frame_waiting = FALSE;
   self->started = FALSE;
 }
@@ -499,10 +621,23 @@ px_local_media_set_camera_off (PxLocalMedia *self,
     return;
   g_atomic_int_set (&self->camera_off, off);
 
-  /* The camera stays open, so that it comes back at once; its frames are
-   * dropped before the encoder. What follows must be decodable alone. */
-  if (!off && self->video_encoder != NULL)
-    px_video_encoder_request_keyframe (self->video_encoder);
+  /* Off closes the camera (its light goes off, another app may have it);
+   * on opens it again, and what follows starts with a keyframe. Frames
+   * already on their way are dropped before the encoder or the session. */
+  if (self->started && self->camera != NULL)
+    {
+      if (off)
+        {
+          px_camera_source_stop (self->camera);
+        }
+      else
+        {
+          g_autoptr(GError) error = NULL;
+
+          if (!start_camera (self, &error))
+            g_warning ("Could not turn the camera back on: %s", error->message);
+        }
+    }
 
   publish_mute_state (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAMERA_OFF]);
@@ -559,6 +694,96 @@ px_local_media_set_voice_frame_ms (PxLocalMedia *self,
   self->voice_frame_ms = frame_ms;
 }
 
+void
+px_local_media_set_video_limits (PxLocalMedia *self,
+                                 guint         max_height,
+                                 guint         max_kbps)
+{
+  guint kbps;
+
+  g_return_if_fail (PX_IS_LOCAL_MEDIA (self));
+
+  px_bitrate_controller_set_max_kbps (self->bitrate, max_kbps > 0 ? max_kbps : VIDEO_MAX_KBPS);
+  kbps = px_bitrate_controller_get_target_kbps (self->bitrate);
+  if (self->video_encoder != NULL && kbps != px_video_encoder_get_bitrate (self->video_encoder))
+    px_video_encoder_set_bitrate (self->video_encoder, kbps);
+
+  if (max_height == self->max_height)
+    return;
+  self->max_height = max_height;
+
+  /* An open camera reopens at the new size. */
+  if (self->camera != NULL)
+    {
+      g_autoptr(PxCameraSource) old = NULL;
+      g_autoptr(GError) error = NULL;
+
+      g_clear_signal_handler (&self->frame_ready_id, self->camera);
+      px_camera_source_stop (self->camera);
+      g_mutex_lock (&self->lock);
+      old = g_steal_pointer (&self->camera);
+      self->camera = make_camera (self);
+      g_mutex_unlock (&self->lock);
+      self->frame_ready_id = g_signal_connect (self->camera, "frame-ready",
+                                               G_CALLBACK (frame_ready_cb), self);
+      if (!start_camera (self, &error))
+        g_warning ("Could not reopen the camera: %s", error->message);
+    }
+}
+
+guint
+px_local_media_get_video_max_height (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), 0);
+
+  return self->max_height;
+}
+
+guint
+px_local_media_get_video_max_kbps (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), 0);
+
+  return px_bitrate_controller_get_max_kbps (self->bitrate);
+}
+
+guint
+px_local_media_get_camera_height (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), 0);
+
+  return self->camera != NULL ? px_camera_source_get_height (self->camera) : 0;
+}
+
+gboolean
+px_local_media_get_camera_open (PxLocalMedia *self)
+{
+  PxCameraSourceState state;
+
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), FALSE);
+
+  if (self->camera == NULL)
+    return FALSE;
+  state = px_camera_source_get_state (self->camera);
+  return state != PX_CAMERA_SOURCE_STATE_IDLE && state != PX_CAMERA_SOURCE_STATE_ENDED;
+}
+
+guint
+px_local_media_get_voice_packet_loss (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), 0);
+
+  return (guint) g_atomic_int_get (&self->applied_loss);
+}
+
+gboolean
+px_local_media_get_voice_fec (PxLocalMedia *self)
+{
+  g_return_val_if_fail (PX_IS_LOCAL_MEDIA (self), FALSE);
+
+  return g_atomic_int_get (&self->applied_loss) > 0;
+}
+
 guint
 px_local_media_get_video_bitrate (PxLocalMedia *self)
 {
@@ -603,7 +828,10 @@ px_local_media_dispose (GObject *object)
 
   px_local_media_stop (self);
   if (self->session != NULL)
-    g_clear_signal_handler (&self->keyframe_id, self->session);
+    {
+      g_clear_signal_handler (&self->keyframe_id, self->session);
+      g_clear_signal_handler (&self->report_id, self->session);
+    }
   g_clear_object (&self->session);
   g_clear_object (&self->camera_connection);
   g_clear_object (&self->microphone_connection);
@@ -619,6 +847,7 @@ px_local_media_finalize (GObject *object)
 
   g_free (self->camera_name);
   g_free (self->microphone_name);
+  g_clear_pointer (&self->loss_reports, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -693,8 +922,11 @@ px_local_media_init (PxLocalMedia *self)
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
   self->voice_enabled = TRUE;
-  self->voice_frame_ms = 20;
+  /* 10 ms frames: 10 ms less mouth-to-ear than 20 ms ones, with FEC and
+   * DTX working as well, for a few kbit/s of packet headers. */
+  self->voice_frame_ms = 10;
   self->bitrate = px_bitrate_controller_new (VIDEO_MIN_KBPS, VIDEO_START_KBPS, VIDEO_MAX_KBPS);
+  self->loss_reports = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 }
 
 PxLocalMedia *
@@ -709,5 +941,7 @@ px_local_media_new (PxSession *session)
   self->context = g_main_context_ref_thread_default ();
   self->keyframe_id = g_signal_connect (session, "keyframe-requested",
                                         G_CALLBACK (keyframe_requested_cb), self);
+  self->report_id = g_signal_connect (session, "receiver-report",
+                                      G_CALLBACK (receiver_report_cb), self);
   return self;
 }

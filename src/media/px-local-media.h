@@ -3,18 +3,21 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A PxLocalMedia publishes the local camera as VP8 (stream
- * PX_LOCAL_MEDIA_VIDEO_STREAM) and the local microphone as Opus in 20 ms
+ * PX_LOCAL_MEDIA_VIDEO_STREAM) and the local microphone as Opus in 10 ms
  * packets (stream PX_LOCAL_MEDIA_VOICE_STREAM) through one PxSession.
  *
  * Mute is real: with the microphone muted no voice packet leaves (the
- * encoder is not fed); with the camera off its frames are dropped before
- * the encoder and no video packet leaves (the camera stays open so that
- * video returns at once). Both states go to the roster through
+ * encoder is not fed); with the camera off the camera is closed (its light
+ * goes off) and no video packet leaves; turned on, it opens again and
+ * video resumes with a keyframe. Both states go to the roster through
  * px_session_set_muted(), so others see them.
  *
  * The video bitrate follows the session's flow control (dropped frames and
- * bytes in flight, through PxBitrateController); keyframes are made when
- * the session asks for one.
+ * bytes in flight, through PxBitrateController) up to the limit of
+ * px_local_media_set_video_limits(); keyframes are made when the session
+ * asks for one. The voice's in-band FEC follows the loss receivers report
+ * (PxSession::receiver-report): on while any of them lost packets lately,
+ * off again some seconds after the reports are clean.
  *
  * Threading: create it and call every method on the session's thread (the
  * thread whose main context was current at px_session_new()). Encoding runs
@@ -62,9 +65,9 @@ void            px_local_media_set_microphone       (PxLocalMedia         *self,
 void            px_local_media_set_voice_enabled    (PxLocalMedia         *self,
                                                      gboolean              enabled);
 
-/* Opus frames of 20 ms (the default) or 10 ms: 10 ms takes 10 ms off
- * the mouth-to-ear delay for a little more bitrate. Applies at the next
- * start. */
+/* Opus frames of 10 ms (the default) or 20 ms: 20 ms frames add 10 ms to
+ * the mouth-to-ear delay and save a few kbit/s of packet headers. Applies
+ * at the next start. */
 void            px_local_media_set_voice_frame_ms   (PxLocalMedia         *self,
                                                      guint                 frame_ms);
 
@@ -84,6 +87,27 @@ gboolean        px_local_media_get_microphone_muted (PxLocalMedia         *self)
 void            px_local_media_set_camera_off       (PxLocalMedia         *self,
                                                      gboolean              off);
 gboolean        px_local_media_get_camera_off       (PxLocalMedia         *self);
+
+/* What the user allows for video, from the preferences: the camera opens
+ * at no more than @max_height lines where it offers such a size (0: the
+ * default, 640×480; otherwise that height in 16:9 or the camera's largest
+ * size below it), and the bitrate never goes above @max_kbps (0: the
+ * default, 2500). Applies at once: an open camera reopens at the new size. */
+void            px_local_media_set_video_limits     (PxLocalMedia         *self,
+                                                     guint                 max_height,
+                                                     guint                 max_kbps);
+guint           px_local_media_get_video_max_height (PxLocalMedia         *self);
+guint           px_local_media_get_video_max_kbps   (PxLocalMedia         *self);
+
+/* Whether the camera is open now (FALSE while it is off), and the height
+ * it delivers (0 before its format is agreed). */
+gboolean        px_local_media_get_camera_open      (PxLocalMedia         *self);
+guint           px_local_media_get_camera_height    (PxLocalMedia         *self);
+
+/* The packet loss, percent, the voice encoder works with now (the worst
+ * receivers reported lately), and whether in-band FEC is on (loss > 0). */
+guint           px_local_media_get_voice_packet_loss (PxLocalMedia        *self);
+gboolean        px_local_media_get_voice_fec        (PxLocalMedia         *self);
 
 /* The current video bitrate target, kbit/s. */
 guint           px_local_media_get_video_bitrate    (PxLocalMedia         *self);

@@ -8,10 +8,19 @@
  * Decoded frames wait in a short queue until PxAvSync says their voice is
  * being heard; a frame overtaken by a newer presentable one is skipped.
  *
+ * A participant whose calibration carries a rig is volumetric: from then
+ * on its volumetric frames are decoded by a PxVolumetricReceiver and wait
+ * for their voice the same way, and its flat camera streams are counted
+ * but not decoded (PxCallMedia stops receiving them).
+ *
+ * The statistics are measured here: every figure over a window comes from
+ * samples of the last two seconds.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "media/px-av-sync.h"
@@ -21,6 +30,22 @@
 
 #define MAX_WAITING_FRAMES  8
 #define LEVEL_REFRESH_MS    100
+#define STATS_WINDOW_US     (2 * G_USEC_PER_SEC)
+/* Below this the rates of a stream that just started mean little. */
+#define STATS_MIN_SPAN_US   (G_USEC_PER_SEC / 4)
+/* Lip sync: the voice's extra delay changes at most once a second, aims
+ * for the picture 30 ms behind its voice, and eases off 5 ms at a time. */
+#define LIP_SYNC_INTERVAL_US  G_USEC_PER_SEC
+#define LIP_SYNC_TARGET_US    (30 * 1000)
+#define LIP_SYNC_RELAX_MS     5
+#define LIP_SYNC_MAX_EXTRA_MS (PX_JITTER_BUFFER_DEFAULT_MAX_DELAY_MS - PX_JITTER_BUFFER_DEFAULT_MIN_DELAY_MS)
+
+/* One measurement at a local instant. */
+typedef struct
+{
+  gint64 time;
+  gint64 value;
+} Sample;
 
 struct _PxRemoteMedia
 {
@@ -47,8 +72,25 @@ struct _PxRemoteMedia
   double level;
   gulong video_muted_id;
   gulong audio_muted_id;
+  gulong calibration_handler;
+
+  gboolean volumetric;
+  PxVolumetricReceiver *receiver;
+  GQueue waiting_views;       /* PxVolumetricView, oldest first */
+  PxVolumetricView *current_view;
+
+  guint voice_extra_ms;       /* added to the voice's minimum delay for lip sync */
+  gint64 voice_extra_changed;
 
   PxRemoteMediaStats stats;
+  gboolean have_sequence;     /* of the stream shown: flat video or volumetric */
+  guint32 last_sequence;
+  gint64 first_bytes_time;    /* 0 until the stream shown brought bytes */
+  GArray *bytes;              /* Sample: payload bytes received */
+  GArray *shown;              /* Sample: µs from capture to shown */
+  GArray *reconstruction;     /* Sample: the server's µs from set received to built */
+  GArray *voice;              /* Sample: jitter buffer packets lost or late (value) … */
+  GArray *voice_total;        /* … and packets in all, at the same times */
 };
 
 G_DEFINE_FINAL_TYPE (PxRemoteMedia, px_remote_media, G_TYPE_OBJECT)
@@ -58,6 +100,7 @@ enum
   PROP_0,
   PROP_SPEAKING,
   PROP_LEVEL,
+  PROP_VOLUMETRIC,
   N_PROPS
 };
 
@@ -66,12 +109,139 @@ static GParamSpec *properties[N_PROPS];
 enum
 {
   SIGNAL_FRAME_CHANGED,
+  SIGNAL_VOLUMETRIC_CHANGED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
 static void present_frames (PxRemoteMedia *self);
+
+/* ------------------------------------------------------------------------ */
+/* Samples over the statistics window                                       */
+
+static void
+samples_prune (GArray *samples,
+               gint64  now)
+{
+  guint old = 0;
+
+  while (old < samples->len && g_array_index (samples, Sample, old).time < now - STATS_WINDOW_US)
+    old++;
+  if (old > 0)
+    g_array_remove_range (samples, 0, old);
+}
+
+static void
+samples_add (GArray *samples,
+             gint64  time,
+             gint64  value)
+{
+  Sample sample = { time, value };
+
+  samples_prune (samples, time);
+  g_array_append_val (samples, sample);
+}
+
+static gint64
+samples_sum (GArray *samples)
+{
+  gint64 sum = 0;
+
+  for (guint i = 0; i < samples->len; i++)
+    sum += g_array_index (samples, Sample, i).value;
+  return sum;
+}
+
+static int
+compare_gint64 (gconstpointer a,
+                gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The median of the values, 0 without any. */
+static double
+samples_median (GArray *samples)
+{
+  g_autofree gint64 *values = NULL;
+  guint n = samples->len;
+
+  if (n == 0)
+    return 0.0;
+  values = g_new (gint64, n);
+  for (guint i = 0; i < n; i++)
+    values[i] = g_array_index (samples, Sample, i).value;
+  qsort (values, n, sizeof *values, compare_gint64);
+  return n % 2 == 1 ? (double) values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+}
+
+/* How long the rates are measured over: the window, or less while the
+ * stream is younger than it. */
+static double
+stats_span_seconds (PxRemoteMedia *self,
+                    gint64         now)
+{
+  gint64 span = STATS_WINDOW_US;
+
+  if (self->first_bytes_time != 0)
+    span = MIN (span, now - self->first_bytes_time);
+  return MAX (span, STATS_MIN_SPAN_US) / (double) G_USEC_PER_SEC;
+}
+
+/* A frame of the stream shown arrived: its bytes, and the sequence gaps
+ * before it. */
+static void
+count_received (PxRemoteMedia *self,
+                guint32        sequence,
+                gsize          size)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->first_bytes_time == 0)
+    self->first_bytes_time = now;
+  samples_add (self->bytes, now, (gint64) size);
+
+  if (self->have_sequence)
+    {
+      guint32 gap = sequence - self->last_sequence - 1;
+
+      /* Older or repeated frames, or a publisher that started counting
+       * again, are no loss. */
+      if ((gint32) (sequence - self->last_sequence) > 0 && gap < 1000)
+        self->stats.video_lost += gap;
+    }
+  self->have_sequence = TRUE;
+  self->last_sequence = sequence;
+}
+
+/* Keeps the voice's loss counters over the window (every level refresh). */
+static void
+sample_voice (PxRemoteMedia *self,
+              gint64         now)
+{
+  PxJitterBufferStats stats;
+  Sample missed = { now, 0 }, total = { now, 0 };
+
+  if (self->jitter_buffer == NULL)
+    return;
+  px_jitter_buffer_get_stats (self->jitter_buffer, &stats);
+  /* One sample older than the window stays as the starting point. */
+  while (self->voice->len > 1 && g_array_index (self->voice, Sample, 1).time < now - STATS_WINDOW_US)
+    {
+      g_array_remove_index (self->voice, 0);
+      g_array_remove_index (self->voice_total, 0);
+    }
+  missed.value = (gint64) (stats.lost + stats.late);
+  total.value = (gint64) (stats.received + stats.lost + stats.late);
+  g_array_append_val (self->voice, missed);
+  g_array_append_val (self->voice_total, total);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Presenting                                                               */
 
 static void
 set_current (PxRemoteMedia *self,
@@ -81,20 +251,50 @@ set_current (PxRemoteMedia *self,
     return;
   g_clear_pointer (&self->current, px_frame_unref);
   if (frame != NULL)
-    self->current = px_frame_ref (frame);
+    {
+      self->current = px_frame_ref (frame);
+      samples_add (self->shown, g_get_monotonic_time (),
+                   g_get_monotonic_time () - frame->capture_time_us);
+    }
   g_signal_emit (self, signals[SIGNAL_FRAME_CHANGED], 0);
+}
+
+static void
+set_current_view (PxRemoteMedia    *self,
+                  PxVolumetricView *view)
+{
+  if (self->current_view == view)
+    return;
+  g_clear_pointer (&self->current_view, px_volumetric_view_unref);
+  if (view != NULL)
+    {
+      gint64 now = g_get_monotonic_time ();
+
+      self->current_view = px_volumetric_view_ref (view);
+      /* The capture time is the server's: so is the instant it is shown. */
+      samples_add (self->shown, now, px_session_to_server_time (self->session, now) - view->capture_time);
+    }
+  g_signal_emit (self, signals[SIGNAL_VOLUMETRIC_CHANGED], 0);
+}
+
+static void
+clear_present_source (PxRemoteMedia *self)
+{
+  if (self->present_source != NULL)
+    {
+      g_source_destroy (self->present_source);
+      g_clear_pointer (&self->present_source, g_source_unref);
+    }
 }
 
 static void
 clear_video (PxRemoteMedia *self)
 {
   g_queue_clear_full (&self->waiting, (GDestroyNotify) px_frame_unref);
-  if (self->present_source != NULL)
-    {
-      g_source_destroy (self->present_source);
-      g_clear_pointer (&self->present_source, g_source_unref);
-    }
+  g_queue_clear_full (&self->waiting_views, (GDestroyNotify) px_volumetric_view_unref);
+  clear_present_source (self);
   set_current (self, NULL);
+  set_current_view (self, NULL);
 }
 
 static gboolean
@@ -105,6 +305,61 @@ present_timeout_cb (gpointer data)
   g_clear_pointer (&self->present_source, g_source_unref);
   present_frames (self);
   return G_SOURCE_REMOVE;
+}
+
+/* When a frame captured at @capture_time (local clock) may be shown;
+ * PX_AV_SYNC_WAIT arms the timer that looks again. */
+static PxAvSyncDecision
+decide (PxRemoteMedia *self,
+        gint64         now,
+        gint64         capture_time)
+{
+  gint64 present_at = 0;
+  PxAvSyncDecision decision;
+
+  decision = px_av_sync_decide (self->av_sync, now, capture_time, &present_at);
+  if (decision == PX_AV_SYNC_WAIT)
+    {
+      guint delay_ms = (guint) CLAMP ((present_at - now + 999) / 1000, 1, 1000);
+
+      clear_present_source (self);
+      self->present_source = g_timeout_source_new (delay_ms);
+      g_source_set_priority (self->present_source, G_PRIORITY_HIGH_IDLE - 10);
+      g_source_set_callback (self->present_source, present_timeout_cb, self, NULL);
+      g_source_attach (self->present_source, self->context);
+    }
+  return decision;
+}
+
+static void
+present_views (PxRemoteMedia *self,
+               gint64         now)
+{
+  PxVolumetricView *chosen = NULL;
+
+  while (!g_queue_is_empty (&self->waiting_views))
+    {
+      PxVolumetricView *view = g_queue_peek_head (&self->waiting_views);
+      gint64 capture_time = px_session_to_local_time (self->session, view->capture_time);
+
+      if (decide (self, now, capture_time) == PX_AV_SYNC_WAIT)
+        break;
+
+      g_queue_pop_head (&self->waiting_views);
+      if (chosen != NULL)
+        {
+          self->stats.video_skipped++;
+          px_volumetric_view_unref (chosen);
+        }
+      chosen = view;
+    }
+
+  if (chosen != NULL)
+    {
+      self->stats.video_presented++;
+      set_current_view (self, chosen);
+      px_volumetric_view_unref (chosen);
+    }
 }
 
 static void
@@ -118,28 +373,18 @@ present_frames (PxRemoteMedia *self)
       && px_jitter_buffer_get_playout_clock (self->jitter_buffer, &local_time, &capture_time))
     px_av_sync_update_audio_clock (self->av_sync, local_time, capture_time);
 
+  if (self->volumetric)
+    {
+      present_views (self, now);
+      return;
+    }
+
   while (!g_queue_is_empty (&self->waiting))
     {
       PxFrame *frame = g_queue_peek_head (&self->waiting);
-      gint64 present_at = 0;
-      PxAvSyncDecision decision;
 
-      decision = px_av_sync_decide (self->av_sync, now, frame->capture_time_us, &present_at);
-      if (decision == PX_AV_SYNC_WAIT)
-        {
-          guint delay_ms = (guint) CLAMP ((present_at - now + 999) / 1000, 1, 1000);
-
-          if (self->present_source != NULL)
-            {
-              g_source_destroy (self->present_source);
-              g_clear_pointer (&self->present_source, g_source_unref);
-            }
-          self->present_source = g_timeout_source_new (delay_ms);
-          g_source_set_priority (self->present_source, G_PRIORITY_HIGH_IDLE - 10);
-          g_source_set_callback (self->present_source, present_timeout_cb, self, NULL);
-          g_source_attach (self->present_source, self->context);
-          break;
-        }
+      if (decide (self, now, frame->capture_time_us) == PX_AV_SYNC_WAIT)
+        break;
 
       /* PRESENT, or LATE: either way nothing older should be shown after it. */
       g_queue_pop_head (&self->waiting);
@@ -178,6 +423,10 @@ push_video (PxRemoteMedia *self,
   const guint8 *data = g_bytes_get_data (payload, &size);
 
   self->stats.video_packets++;
+  /* A volumetric participant's cameras are in its volumetric frames. */
+  if (self->volumetric)
+    return;
+  count_received (self, sequence, size);
   if (px_session_participant_get_video_muted (self->participant))
     return;
 
@@ -198,6 +447,93 @@ push_video (PxRemoteMedia *self,
       self->stats.video_skipped++;
     }
   present_frames (self);
+}
+
+static void
+push_volumetric (PxRemoteMedia *self,
+                 guint16        flags,
+                 guint32        sequence,
+                 gint64         capture_time,
+                 GBytes        *payload)
+{
+  g_autoptr(GError) error = NULL;
+  PxVolumetricView *view;
+
+  count_received (self, sequence, g_bytes_get_size (payload));
+  if (px_session_participant_get_video_muted (self->participant))
+    return;
+
+  /* Views carry the server's clock, like the timings inside. */
+  view = px_volumetric_receiver_push (self->receiver, sequence, flags,
+                                      px_session_to_server_time (self->session, capture_time),
+                                      payload, &error);
+  if (view == NULL)
+    {
+      if (error != NULL)
+        g_debug ("Dropped a volumetric frame of participant %u: %s", self->participant_id,
+                 error->message);
+      return;
+    }
+
+  self->stats.volumetric_frames++;
+  if (view->has_timings)
+    samples_add (self->reconstruction, view->decoded_local, view->timings.built - view->timings.received);
+  g_queue_push_tail (&self->waiting_views, view);
+  while (g_queue_get_length (&self->waiting_views) > MAX_WAITING_FRAMES)
+    {
+      px_volumetric_view_unref (g_queue_pop_head (&self->waiting_views));
+      self->stats.video_skipped++;
+    }
+  present_frames (self);
+}
+
+static void
+volumetric_keyframe_needed_cb (PxVolumetricReceiver *receiver,
+                               PxRemoteMedia        *self)
+{
+  /* The server passes it on to the publisher's left camera. */
+  px_session_request_keyframe (self->session, self->participant_id,
+                               px_volumetric_receiver_get_stream (receiver));
+}
+
+static void
+calibration_cb (PxSession            *session,
+                PxSessionParticipant *participant,
+                JsonObject           *data,
+                PxRemoteMedia        *self)
+{
+  g_autoptr(GError) error = NULL;
+  guint32 old_id;
+
+  if (participant != self->participant || data == NULL || !json_object_has_member (data, "rig"))
+    return;
+
+  if (self->receiver == NULL)
+    {
+      self->receiver = px_volumetric_receiver_new ();
+      g_signal_connect (self->receiver, "keyframe-needed",
+                        G_CALLBACK (volumetric_keyframe_needed_cb), self);
+    }
+  old_id = px_volumetric_receiver_get_calibration_id (self->receiver);
+  if (!px_volumetric_receiver_set_calibration (self->receiver, data, &error))
+    {
+      g_debug ("Participant %u sent a rig this client cannot show: %s", self->participant_id,
+               error->message);
+      return;
+    }
+
+  /* Volumetric frames count from 0 again with each calibration. */
+  if (!self->volumetric || old_id != px_volumetric_receiver_get_calibration_id (self->receiver))
+    self->have_sequence = FALSE;
+  if (self->volumetric)
+    return;
+
+  self->volumetric = TRUE;
+  clear_video (self);
+  self->first_bytes_time = 0;
+  g_array_set_size (self->bytes, 0);
+  g_array_set_size (self->shown, 0);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VOLUMETRIC]);
 }
 
 void
@@ -245,10 +581,51 @@ px_remote_media_push_frame (PxRemoteMedia *self,
       break;
 
     case PX_WIRE_KIND_DEPTH:
+      if (self->receiver != NULL && self->volumetric
+          && stream == px_volumetric_receiver_get_stream (self->receiver))
+        push_volumetric (self, flags, sequence, capture_time, payload);
+      break;
+
     case PX_WIRE_KIND_DATA:
     default:
       break;
     }
+}
+
+/* ITU-R BT.1359: the voice may be heard at most 45 ms before the picture
+ * that goes with it. When the picture keeps trailing by more (a
+ * volumetric frame spends its reconstruction time on the server while the
+ * voice is forwarded at once; a slow decoder), the voice waits that much
+ * longer in its jitter buffer; when the picture has caught up, the extra
+ * delay eases off slowly, so the voice is no later than it must be. */
+static void
+follow_video_lag (PxRemoteMedia *self,
+                  gint64         now)
+{
+  guint extra = self->voice_extra_ms;
+  gint64 lag;
+
+  if (self->jitter_buffer == NULL || now - self->voice_extra_changed < LIP_SYNC_INTERVAL_US)
+    return;
+
+  samples_prune (self->shown, now);
+  lag = px_av_sync_get_video_lag (self->av_sync);
+  /* No picture lately (camera off): nothing to wait for. */
+  if (self->shown->len == 0)
+    extra = 0;
+  else if (lag > PX_AV_SYNC_MAX_AUDIO_LEAD_US)
+    extra = MIN (extra + (guint) ((lag - LIP_SYNC_TARGET_US) / 1000), LIP_SYNC_MAX_EXTRA_MS);
+  else if (lag < LIP_SYNC_TARGET_US / 2)
+    extra -= MIN (extra, LIP_SYNC_RELAX_MS);
+
+  if (extra == self->voice_extra_ms)
+    return;
+  g_debug ("Voice of participant %u: %u ms more delay for lip sync (picture %" G_GINT64_FORMAT " ms behind)",
+           self->participant_id, extra, lag / 1000);
+  self->voice_extra_ms = extra;
+  self->voice_extra_changed = now;
+  px_jitter_buffer_set_delay_bounds (self->jitter_buffer, PX_JITTER_BUFFER_DEFAULT_MIN_DELAY_MS + extra,
+                                     PX_JITTER_BUFFER_DEFAULT_MAX_DELAY_MS);
 }
 
 static gboolean
@@ -257,6 +634,10 @@ level_refresh_cb (gpointer data)
   PxRemoteMedia *self = data;
   gboolean speaking = px_audio_mixer_get_speaking (self->mixer, self->participant_id);
   double level = px_audio_mixer_get_level (self->mixer, self->participant_id);
+  gint64 now = g_get_monotonic_time ();
+
+  sample_voice (self, now);
+  follow_video_lag (self, now);
 
   if (speaking != self->speaking)
     {
@@ -306,6 +687,22 @@ px_remote_media_dup_frame (PxRemoteMedia *self)
   g_return_val_if_fail (PX_IS_REMOTE_MEDIA (self), NULL);
 
   return self->current != NULL ? px_frame_ref (self->current) : NULL;
+}
+
+gboolean
+px_remote_media_get_volumetric (PxRemoteMedia *self)
+{
+  g_return_val_if_fail (PX_IS_REMOTE_MEDIA (self), FALSE);
+
+  return self->volumetric;
+}
+
+PxVolumetricView *
+px_remote_media_dup_volumetric_view (PxRemoteMedia *self)
+{
+  g_return_val_if_fail (PX_IS_REMOTE_MEDIA (self), NULL);
+
+  return self->current_view != NULL ? px_volumetric_view_ref (self->current_view) : NULL;
 }
 
 void
@@ -362,10 +759,32 @@ void
 px_remote_media_get_stats (PxRemoteMedia      *self,
                            PxRemoteMediaStats *stats)
 {
+  gint64 now = g_get_monotonic_time ();
+  double span;
+
   g_return_if_fail (PX_IS_REMOTE_MEDIA (self));
   g_return_if_fail (stats != NULL);
 
   *stats = self->stats;
+  samples_prune (self->bytes, now);
+  samples_prune (self->shown, now);
+  samples_prune (self->reconstruction, now);
+  span = stats_span_seconds (self, now);
+  stats->video_kbps = samples_sum (self->bytes) * 8.0 / 1000.0 / span;
+  stats->frame_rate = self->shown->len / span;
+  stats->latency_ms = samples_median (self->shown) / 1000.0;
+  stats->reconstruction_ms = samples_median (self->reconstruction) / 1000.0;
+  stats->voice_loss = 0.0;
+  if (self->voice->len >= 2)
+    {
+      gint64 lost = g_array_index (self->voice, Sample, self->voice->len - 1).value
+                    - g_array_index (self->voice, Sample, 0).value;
+      gint64 total = g_array_index (self->voice_total, Sample, self->voice->len - 1).value
+                     - g_array_index (self->voice_total, Sample, 0).value;
+
+      if (total > 0)
+        stats->voice_loss = CLAMP ((double) lost / total, 0.0, 1.0);
+    }
 }
 
 gboolean
@@ -402,9 +821,14 @@ px_remote_media_dispose (GObject *object)
       g_clear_signal_handler (&self->video_muted_id, self->participant);
       g_clear_signal_handler (&self->audio_muted_id, self->participant);
     }
+  if (self->session != NULL)
+    g_clear_signal_handler (&self->calibration_handler, self->session);
   if (self->decoder != NULL)
     g_signal_handlers_disconnect_by_data (self->decoder, self);
   g_clear_object (&self->decoder);
+  if (self->receiver != NULL)
+    g_signal_handlers_disconnect_by_data (self->receiver, self);
+  g_clear_object (&self->receiver);
   g_clear_object (&self->jitter_buffer);
   g_clear_object (&self->av_sync);
   g_clear_object (&self->mixer);
@@ -420,6 +844,11 @@ px_remote_media_finalize (GObject *object)
   PxRemoteMedia *self = PX_REMOTE_MEDIA (object);
 
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_array_unref (self->bytes);
+  g_array_unref (self->shown);
+  g_array_unref (self->reconstruction);
+  g_array_unref (self->voice);
+  g_array_unref (self->voice_total);
 
   G_OBJECT_CLASS (px_remote_media_parent_class)->finalize (object);
 }
@@ -439,6 +868,9 @@ px_remote_media_get_property (GObject    *object,
       break;
     case PROP_LEVEL:
       g_value_set_double (value, self->level);
+      break;
+    case PROP_VOLUMETRIC:
+      g_value_set_boolean (value, self->volumetric);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -460,11 +892,20 @@ px_remote_media_class_init (PxRemoteMediaClass *klass)
   properties[PROP_LEVEL] =
     g_param_spec_double ("level", NULL, NULL, 0.0, 1.0, 0.0,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* The participant publishes a calibrated rig: shown in 3D. */
+  properties[PROP_VOLUMETRIC] =
+    g_param_spec_boolean ("volumetric", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* The frame to show (px_remote_media_dup_frame()) changed, or went away. */
   signals[SIGNAL_FRAME_CHANGED] =
     g_signal_new ("frame-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* The view to show (px_remote_media_dup_volumetric_view()) changed, or
+   * went away. */
+  signals[SIGNAL_VOLUMETRIC_CHANGED] =
+    g_signal_new ("volumetric-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
@@ -472,7 +913,13 @@ static void
 px_remote_media_init (PxRemoteMedia *self)
 {
   g_queue_init (&self->waiting);
+  g_queue_init (&self->waiting_views);
   self->av_sync = px_av_sync_new ();
+  self->bytes = g_array_new (FALSE, FALSE, sizeof (Sample));
+  self->shown = g_array_new (FALSE, FALSE, sizeof (Sample));
+  self->reconstruction = g_array_new (FALSE, FALSE, sizeof (Sample));
+  self->voice = g_array_new (FALSE, FALSE, sizeof (Sample));
+  self->voice_total = g_array_new (FALSE, FALSE, sizeof (Sample));
 }
 
 PxRemoteMedia *
@@ -480,6 +927,7 @@ px_remote_media_new (PxSession            *session,
                      PxSessionParticipant *participant,
                      PxAudioMixer         *mixer)
 {
+  g_autoptr(JsonObject) calibration = NULL;
   PxRemoteMedia *self;
 
   g_return_val_if_fail (PX_IS_SESSION (session), NULL);
@@ -497,6 +945,12 @@ px_remote_media_new (PxSession            *session,
                                            G_CALLBACK (video_muted_cb), self);
   self->audio_muted_id = g_signal_connect (participant, "notify::audio-muted",
                                            G_CALLBACK (audio_muted_cb), self);
+  self->calibration_handler = g_signal_connect (session, "calibration",
+                                              G_CALLBACK (calibration_cb), self);
+  /* A calibration that came before this object did still counts. */
+  calibration = px_session_participant_dup_calibration (participant);
+  if (calibration != NULL)
+    calibration_cb (session, participant, calibration, self);
 
   self->level_source = g_timeout_source_new (LEVEL_REFRESH_MS);
   g_source_set_callback (self->level_source, level_refresh_cb, self, NULL);

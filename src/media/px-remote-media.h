@@ -11,6 +11,9 @@
  *     its capture time), already held back or skipped so that it matches
  *     the voice being heard (ITU-R BT.1359 window); "frame-changed" says
  *     when it changed. NULL while there is none or the camera is off.
+ *     When the picture keeps trailing the voice by more than the window
+ *     allows (a volumetric frame's reconstruction), the voice is delayed
+ *     in its jitter buffer to meet it.
  *   - "speaking" and "level": the voice activity indicator and meter.
  *   - local mute and volume of this participant's voice.
  *

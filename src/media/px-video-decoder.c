@@ -261,7 +261,9 @@ px_video_decoder_decode (PxVideoDecoder  *self,
 
   if (!self->codec_open)
     {
-      vpx_codec_dec_cfg_t config = { .threads = MIN (2, g_get_num_processors ()) };
+      /* One thread: VP8's threaded decoding spins while it waits, which
+       * costs a server decoding many streams far more than it saves. */
+      vpx_codec_dec_cfg_t config = { .threads = 1 };
 
       status = vpx_codec_dec_init (&self->codec, vpx_codec_vp8_dx (), &config, 0);
       if (status != VPX_CODEC_OK)

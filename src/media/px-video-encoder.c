@@ -142,7 +142,10 @@ px_video_encoder_threads_for_size (guint width,
   guint64 pixels = (guint64) width * height;
   guint threads;
 
-  if (pixels < 640 * 480)
+  /* libvpx's worker threads spin while they wait: below 720p a second
+   * thread costs more processor time than it saves, and a rig encodes one
+   * camera per thread already. */
+  if (pixels < 1280 * 720)
     threads = 1;
   else if (pixels < 1920 * 1080)
     threads = 2;

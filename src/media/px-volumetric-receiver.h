@@ -20,8 +20,11 @@
  *
  * A payload that does not parse, one made with another calibration, or a
  * colour packet that does not decode is dropped (push returns NULL with
- * @error set); after a decoding error the receiver emits ::keyframe-needed
- * once and returns NULL (without error) until a keyframe arrives.
+ * @error set); after a decoding error or a missing colour packet the
+ * receiver emits ::keyframe-needed (again every second of capture time
+ * while it waits: a request may be lost) and returns NULL (without error)
+ * until a keyframe arrives. Ask the publisher with
+ * px_session_request_keyframe() on the volumetric stream.
  *
  * Not thread-safe: use one receiver from one thread.
  */
@@ -57,7 +60,9 @@ typedef struct
 PxVolumetricView *px_volumetric_view_ref   (PxVolumetricView       *view);
 void              px_volumetric_view_unref (PxVolumetricView       *view);
 /* Fills @out for px_participant_set_views(); it points into @view, which
- * must outlive that call. */
+ * must outlive that call. The stage samples depth where the wire puts it
+ * (PROTOCOL.md §13); when the grid's last cells hang over the image's
+ * edge, the view is cropped to the cells that fit. */
 void              px_volumetric_view_get_participant_view (const PxVolumetricView *view,
                                                            PxParticipantView      *out);
 

@@ -20,6 +20,7 @@ typedef enum
   FIELD_BOOL,
   FIELD_OBJECT,
   FIELD_ARRAY,
+  FIELD_NUMBER,
 } FieldType;
 
 typedef struct
@@ -107,6 +108,13 @@ static const FieldSpec subscribe_fields[] = {
   { "streams", FIELD_ARRAY, FALSE },
   { NULL },
 };
+static const FieldSpec receiver_report_fields[] = {
+  { "participant", FIELD_INT, TRUE },
+  { "stream", FIELD_INT, TRUE },
+  { "loss", FIELD_NUMBER, TRUE },
+  { "jitter_ms", FIELD_INT, FALSE },
+  { NULL },
+};
 static const FieldSpec no_fields[] = {
   { NULL },
 };
@@ -128,6 +136,7 @@ static const TypeSpec types[] = {
   [PX_CONTROL_TYPE_DRAINING] = { "draining", draining_fields },
   [PX_CONTROL_TYPE_LEAVE] = { "leave", no_fields },
   [PX_CONTROL_TYPE_SUBSCRIBE] = { "subscribe", subscribe_fields },
+  [PX_CONTROL_TYPE_RECEIVER_REPORT] = { "receiver-report", receiver_report_fields },
 };
 
 const char *
@@ -201,6 +210,12 @@ check_field (JsonObject       *object,
     case FIELD_ARRAY:
       expected = "an array";
       ok = JSON_NODE_HOLDS_ARRAY (node);
+      break;
+    case FIELD_NUMBER:
+      expected = "a number";
+      ok = JSON_NODE_HOLDS_VALUE (node)
+           && (json_node_get_value_type (node) == G_TYPE_INT64
+               || json_node_get_value_type (node) == G_TYPE_DOUBLE);
       break;
     }
 
@@ -282,6 +297,45 @@ px_control_check_stream (JsonNode  *node,
       g_set_error (error, PX_CONTROL_ERROR, PX_CONTROL_ERROR_INVALID_FIELD,
                    "Stream kind “%s” is unknown",
                    json_object_get_string_member (object, "kind"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static double
+node_get_number (JsonNode *node)
+{
+  return json_node_get_value_type (node) == G_TYPE_DOUBLE ? json_node_get_double (node)
+                                                         : (double) json_node_get_int (node);
+}
+
+/* Ids in range, a loss fraction 0–1, a jitter of at most a minute. */
+static gboolean
+check_receiver_report (JsonObject  *object,
+                       GError     **error)
+{
+  gint64 participant = json_object_get_int_member (object, "participant");
+  gint64 stream = json_object_get_int_member (object, "stream");
+  double loss = node_get_number (json_object_get_member (object, "loss"));
+  gint64 jitter = json_object_get_int_member_with_default (object, "jitter_ms", 0);
+
+  if (participant < 0 || participant > G_MAXUINT32 || stream < 0 || stream > G_MAXUINT32)
+    {
+      g_set_error (error, PX_CONTROL_ERROR, PX_CONTROL_ERROR_INVALID_FIELD,
+                   "Message “receiver-report” names a participant or stream out of range");
+      return FALSE;
+    }
+  if (!(loss >= 0.0 && loss <= 1.0))
+    {
+      g_set_error (error, PX_CONTROL_ERROR, PX_CONTROL_ERROR_INVALID_FIELD,
+                   "Member “loss” of message “receiver-report” must be within 0 and 1");
+      return FALSE;
+    }
+  if (jitter < 0 || jitter > PX_CONTROL_MAX_JITTER_MS)
+    {
+      g_set_error (error, PX_CONTROL_ERROR, PX_CONTROL_ERROR_INVALID_FIELD,
+                   "Member “jitter_ms” of message “receiver-report” must be within 0 and %d",
+                   PX_CONTROL_MAX_JITTER_MS);
       return FALSE;
     }
   return TRUE;
@@ -470,6 +524,9 @@ px_control_parse (const char  *text,
               return NULL;
         }
 
+      if (type == PX_CONTROL_TYPE_RECEIVER_REPORT && !check_receiver_report (object, error))
+        return NULL;
+
       message = g_new0 (PxControlMessage, 1);
       message->type = type;
       message->object = json_object_ref (object);
@@ -546,4 +603,18 @@ px_control_get_string (PxControlMessage *message,
       json_node_get_value_type (node) != G_TYPE_STRING)
     return fallback;
   return json_node_get_string (node);
+}
+
+double
+px_control_get_double (PxControlMessage *message,
+                       const char       *member,
+                       double            fallback)
+{
+  JsonNode *node = json_object_get_member (message->object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || (json_node_get_value_type (node) != G_TYPE_DOUBLE
+          && json_node_get_value_type (node) != G_TYPE_INT64))
+    return fallback;
+  return node_get_number (node);
 }

@@ -44,9 +44,13 @@ typedef enum
   PX_CONTROL_TYPE_DRAINING,
   PX_CONTROL_TYPE_LEAVE,
   PX_CONTROL_TYPE_SUBSCRIBE,
+  PX_CONTROL_TYPE_RECEIVER_REPORT,
 } PxControlType;
 
-#define PX_CONTROL_TYPE_LAST PX_CONTROL_TYPE_SUBSCRIBE
+#define PX_CONTROL_TYPE_LAST PX_CONTROL_TYPE_RECEIVER_REPORT
+
+/* Bounds of a receiver report's members. */
+#define PX_CONTROL_MAX_JITTER_MS 60000
 
 typedef struct
 {
@@ -80,6 +84,10 @@ gboolean          px_control_get_bool        (PxControlMessage  *message,
 const char       *px_control_get_string      (PxControlMessage  *message,
                                               const char        *member,
                                               const char        *fallback);
+/* A number, integer or not. */
+double            px_control_get_double      (PxControlMessage  *message,
+                                              const char        *member,
+                                              double             fallback);
 
 /* Checks a subscription {"participant": N, "stream": M}. */
 gboolean          px_control_check_subscription (JsonNode       *node,

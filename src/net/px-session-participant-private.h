@@ -26,6 +26,8 @@ void           px_session_participant_set_muted      (PxSessionParticipant  *sel
                                               gboolean        video_muted);
 void           px_session_participant_set_publisher  (PxSessionParticipant  *self,
                                               gboolean        publisher);
+void           px_session_participant_set_calibration (PxSessionParticipant *self,
+                                              JsonObject     *data);
 void           px_session_participant_set_streams    (PxSessionParticipant  *self,
                                               JsonArray      *streams);
 

@@ -25,6 +25,7 @@ struct _PxSessionParticipant
   gboolean local;
   gboolean publisher;
   GArray *streams;
+  JsonObject *calibration;  /* the last one sent, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (PxSessionParticipant, px_session_participant, G_TYPE_OBJECT)
@@ -58,6 +59,7 @@ px_session_participant_finalize (GObject *object)
   g_free (self->identity);
   g_free (self->name);
   g_array_unref (self->streams);
+  g_clear_pointer (&self->calibration, json_object_unref);
 
   G_OBJECT_CLASS (px_session_participant_parent_class)->finalize (object);
 }
@@ -337,4 +339,26 @@ px_session_participant_update (PxSessionParticipant *self,
   if (streams != NULL && JSON_NODE_HOLDS_ARRAY (streams))
     px_session_participant_set_streams (self, json_node_get_array (streams));
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+px_session_participant_set_calibration (PxSessionParticipant *self,
+                                        JsonObject           *data)
+{
+  g_return_if_fail (PX_IS_SESSION_PARTICIPANT (self));
+
+  if (data != NULL)
+    json_object_ref (data);
+  g_clear_pointer (&self->calibration, json_object_unref);
+  self->calibration = data;
+}
+
+/* Whoever starts listening late (a PxRemoteMedia made after the message
+ * came) still learns the participant's calibration from here. */
+JsonObject *
+px_session_participant_dup_calibration (PxSessionParticipant *self)
+{
+  g_return_val_if_fail (PX_IS_SESSION_PARTICIPANT (self), NULL);
+
+  return self->calibration != NULL ? json_object_ref (self->calibration) : NULL;
 }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <json-glib/json-glib.h>
 
 #include "px-wire.h"
 
@@ -37,5 +38,8 @@ gboolean     px_session_participant_get_stream       (PxSessionParticipant  *sel
                                               guint32        *stream,
                                               PxWireKind     *kind,
                                               const char    **label);
+
+/* The last calibration the participant sent (a new reference), or NULL. */
+JsonObject  *px_session_participant_dup_calibration  (PxSessionParticipant  *self);
 
 G_END_DECLS

@@ -16,6 +16,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <libsoup/soup.h>
 
@@ -71,6 +72,7 @@ struct _PxSession
   gboolean can_publish;
 
   GArray *streams;                   /* PxSessionStream with owned labels */
+  GPtrArray *stream_owners;          /* who announced each of @streams */
   GArray *subscriptions;             /* PxSessionSubscription with a reference */
   gboolean subscribe_all;
   gboolean audio_muted;
@@ -117,6 +119,7 @@ static GParamSpec *properties[N_PROPS];
 enum {
   SIGNAL_MEDIA_FRAME,
   SIGNAL_KEYFRAME_REQUESTED,
+  SIGNAL_RECEIVER_REPORT,
   SIGNAL_CALIBRATION,
   SIGNAL_SERVER_ERROR,
   SIGNAL_DRAINING,
@@ -678,14 +681,31 @@ handle_control (PxSession *self,
                      (guint) px_control_get_int (message, "participant", 0));
       break;
 
+    case PX_CONTROL_TYPE_RECEIVER_REPORT:
+      {
+        PxSessionParticipant *from = g_hash_table_lookup (self->by_id,
+                                                          GUINT_TO_POINTER (px_control_get_int (message, "participant", 0)));
+
+        if (from != NULL)
+          g_signal_emit (self, signals[SIGNAL_RECEIVER_REPORT], 0, from,
+                         (guint) px_control_get_int (message, "stream", 0),
+                         px_control_get_double (message, "loss", 0.0),
+                         (guint) px_control_get_int (message, "jitter_ms", 0));
+      }
+      break;
+
     case PX_CONTROL_TYPE_CALIBRATION:
       {
         PxSessionParticipant *from = g_hash_table_lookup (self->by_id,
                                                    GUINT_TO_POINTER (px_control_get_int (message, "participant", 0)));
 
+        JsonObject *data = json_object_get_object_member (message->object, "data");
+
         if (from != NULL)
-          g_signal_emit (self, signals[SIGNAL_CALIBRATION], 0, from,
-                         json_object_get_object_member (message->object, "data"));
+          {
+            px_session_participant_set_calibration (from, data);
+            g_signal_emit (self, signals[SIGNAL_CALIBRATION], 0, from, data);
+          }
       }
       break;
 
@@ -1026,6 +1046,7 @@ px_session_finalize (GObject *object)
   g_clear_object (&self->local);
   g_hash_table_unref (self->by_id);
   g_array_unref (self->streams);
+  g_ptr_array_unref (self->stream_owners);
   g_array_unref (self->subscriptions);
   px_send_queue_free (self->send_queue);
   g_hash_table_unref (self->keyframes_needed);
@@ -1101,6 +1122,18 @@ px_session_class_init (PxSessionClass *klass)
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_UINT, G_TYPE_UINT);
 
   /**
+   * PxSession::receiver-report:
+   * @reporter: who receives the stream
+   * @stream: the local stream it reports on
+   * @loss: fraction of its packets lost or too late lately, 0–1
+   * @jitter_ms: spread of their transit times
+   */
+  signals[SIGNAL_RECEIVER_REPORT] =
+    g_signal_new ("receiver-report", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  PX_TYPE_SESSION_PARTICIPANT, G_TYPE_UINT, G_TYPE_DOUBLE, G_TYPE_UINT);
+
+  /**
    * PxSession::calibration:
    * @participant: who sent it
    * @data: the JsonObject it sent
@@ -1147,6 +1180,7 @@ px_session_init (PxSession *self)
   g_list_store_append (self->participants, self->local);
   self->streams = g_array_new (FALSE, TRUE, sizeof (PxSessionStream));
   g_array_set_clear_func (self->streams, (GDestroyNotify) stream_clear);
+  self->stream_owners = g_ptr_array_new ();
   self->subscriptions = g_array_new (FALSE, TRUE, sizeof (PxSessionSubscription));
   g_array_set_clear_func (self->subscriptions, (GDestroyNotify) subscription_clear);
   self->subscribe_all = TRUE;
@@ -1285,6 +1319,16 @@ px_session_set_streams (PxSession              *self,
                         guint                   n_streams,
                         GError                **error)
 {
+  return px_session_set_streams_for (self, NULL, streams, n_streams, error);
+}
+
+gboolean
+px_session_set_streams_for (PxSession              *self,
+                            gconstpointer           owner,
+                            const PxSessionStream  *streams,
+                            guint                   n_streams,
+                            GError                **error)
+{
   g_return_val_if_fail (PX_IS_SESSION (self), FALSE);
 
   for (guint i = 0; i < n_streams; i++)
@@ -1295,6 +1339,16 @@ px_session_set_streams (PxSession              *self,
                        "Stream %u has an unknown kind", streams[i].stream);
           return FALSE;
         }
+      for (guint j = 0; j < self->streams->len; j++)
+        {
+          if (g_ptr_array_index (self->stream_owners, j) != owner &&
+              g_array_index (self->streams, PxSessionStream, j).stream == streams[i].stream)
+            {
+              g_set_error (error, PX_SESSION_ERROR, PX_SESSION_ERROR_FAILED,
+                           "Stream %u is announced already", streams[i].stream);
+              return FALSE;
+            }
+        }
     }
   if (self->state == PX_SESSION_STATE_JOINED && !self->can_publish && n_streams > 0)
     {
@@ -1303,13 +1357,21 @@ px_session_set_streams (PxSession              *self,
       return FALSE;
     }
 
-  g_array_set_size (self->streams, 0);
+  for (guint j = self->streams->len; j > 0; j--)
+    {
+      if (g_ptr_array_index (self->stream_owners, j - 1) == owner)
+        {
+          g_array_remove_index (self->streams, j - 1);
+          g_ptr_array_remove_index (self->stream_owners, j - 1);
+        }
+    }
   for (guint i = 0; i < n_streams; i++)
     {
       PxSessionStream copy = streams[i];
 
       copy.label = g_strdup (streams[i].label);
       g_array_append_val (self->streams, copy);
+      g_ptr_array_add (self->stream_owners, (gpointer) owner);
     }
   if (self->state == PX_SESSION_STATE_JOINED)
     send_publish (self);
@@ -1445,6 +1507,27 @@ px_session_request_keyframe (PxSession *self,
 
   json_object_set_int_member (object, "participant", participant);
   json_object_set_int_member (object, "stream", stream);
+  send_object (self, object);
+}
+
+void
+px_session_send_receiver_report (PxSession *self,
+                                 guint32    participant,
+                                 guint32    stream,
+                                 double     loss,
+                                 guint      jitter_ms)
+{
+  g_autoptr(JsonObject) object = px_control_object_new (PX_CONTROL_TYPE_RECEIVER_REPORT);
+
+  g_return_if_fail (PX_IS_SESSION (self));
+
+  /* NaN fails both comparisons and becomes 0. */
+  loss = loss >= 0.0 ? MIN (loss, 1.0) : 0.0;
+  json_object_set_int_member (object, "participant", participant);
+  json_object_set_int_member (object, "stream", stream);
+  /* Three decimals say enough, and keep the message short. */
+  json_object_set_double_member (object, "loss", round (loss * 1000.0) / 1000.0);
+  json_object_set_int_member (object, "jitter_ms", MIN (jitter_ms, PX_CONTROL_MAX_JITTER_MS));
   send_object (self, object);
 }
 

@@ -125,6 +125,15 @@ gboolean        px_session_set_streams            (PxSession           *self,
                                                    const PxSessionStream *streams,
                                                    guint                n_streams,
                                                    GError             **error);
+/* The same for one of several publishers sharing the session (a rig and
+ * the voice, say): replaces only the streams @owner announced before, and
+ * announces them together with everyone else's. A stream number another
+ * owner announced is refused. px_session_set_streams() is the NULL owner. */
+gboolean        px_session_set_streams_for        (PxSession           *self,
+                                                   gconstpointer        owner,
+                                                   const PxSessionStream *streams,
+                                                   guint                n_streams,
+                                                   GError             **error);
 
 /* Queues one frame of a published stream. @capture_time is
  * g_get_monotonic_time() at capture; it travels in server time. Frames wait
@@ -160,6 +169,16 @@ void            px_session_set_muted              (PxSession           *self,
 void            px_session_request_keyframe       (PxSession           *self,
                                                    guint32              participant,
                                                    guint32              stream);
+
+/* Tells @participant how its @stream arrives here: the fraction of its
+ * packets lost or too late since the last report (0–1, clamped) and the
+ * jitter. The server forwards it (PxSession::receiver-report there), at
+ * most four a second per stream. Nothing is sent while not joined. */
+void            px_session_send_receiver_report   (PxSession           *self,
+                                                   guint32              participant,
+                                                   guint32              stream,
+                                                   double               loss,
+                                                   guint                jitter_ms);
 
 /* Sends calibration data (a JSON object) to everyone else in the room. */
 void            px_session_send_calibration       (PxSession           *self,

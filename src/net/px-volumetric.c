@@ -10,8 +10,10 @@
  *   8  u32  calibration id
  *  12  u32  colour stream
  *  16  u32  depth length
- *  20  u32  reserved, 0
+ *  20  u32  timings length T: 0, or PX_VOLUMETRIC_TIMINGS_SIZE
  *  24  packets: u32 sequence, u32 flags (bit 0 keyframe), u32 length, bytes
+ *      then, when T is not 0, the timings: i64 received, i64 built, u32
+ *      decode, rectify, stereo, segment, depth and depth coding (µs)
  *      then the depth bytes, which end the payload.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -38,6 +40,12 @@ read_u32 (const guint8 *p)
   return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
 }
 
+static gint64
+read_i64 (const guint8 *p)
+{
+  return (gint64) ((guint64) read_u32 (p) | ((guint64) read_u32 (p + 4) << 32));
+}
+
 static void
 write_u16 (guint8  *p,
            guint16  value)
@@ -54,6 +62,42 @@ write_u32 (guint8  *p,
     p[i] = (value >> (8 * i)) & 0xff;
 }
 
+static void
+write_i64 (guint8 *p,
+           gint64  value)
+{
+  write_u32 (p, (guint32) ((guint64) value & 0xffffffffu));
+  write_u32 (p + 4, (guint32) ((guint64) value >> 32));
+}
+
+static void
+read_timings (const guint8        *p,
+              PxVolumetricTimings *timings)
+{
+  timings->received = read_i64 (p);
+  timings->built = read_i64 (p + 8);
+  timings->decode_us = read_u32 (p + 16);
+  timings->rectify_us = read_u32 (p + 20);
+  timings->stereo_us = read_u32 (p + 24);
+  timings->segment_us = read_u32 (p + 28);
+  timings->depth_us = read_u32 (p + 32);
+  timings->depth_coding_us = read_u32 (p + 36);
+}
+
+static void
+write_timings (guint8                    *p,
+               const PxVolumetricTimings *timings)
+{
+  write_i64 (p, timings->received);
+  write_i64 (p + 8, timings->built);
+  write_u32 (p + 16, timings->decode_us);
+  write_u32 (p + 20, timings->rectify_us);
+  write_u32 (p + 24, timings->stereo_us);
+  write_u32 (p + 28, timings->segment_us);
+  write_u32 (p + 32, timings->depth_us);
+  write_u32 (p + 36, timings->depth_coding_us);
+}
+
 gboolean
 px_volumetric_payload_parse (const guint8         *data,
                              gsize                 size,
@@ -61,7 +105,7 @@ px_volumetric_payload_parse (const guint8         *data,
                              GError              **error)
 {
   gsize offset = PX_VOLUMETRIC_HEADER_SIZE;
-  guint32 depth_size;
+  guint32 depth_size, timings_size;
 
   g_return_val_if_fail (data != NULL || size == 0, FALSE);
   g_return_val_if_fail (payload != NULL, FALSE);
@@ -88,6 +132,7 @@ px_volumetric_payload_parse (const guint8         *data,
   payload->calibration_id = read_u32 (data + 8);
   payload->colour_stream = read_u32 (data + 12);
   depth_size = read_u32 (data + 16);
+  timings_size = read_u32 (data + 20);
 
   if (payload->n_packets < 1 || payload->n_packets > PX_VOLUMETRIC_MAX_PACKETS)
     {
@@ -103,10 +148,11 @@ px_volumetric_payload_parse (const guint8         *data,
                    payload->grid_width, payload->grid_height, payload->grid_step);
       return FALSE;
     }
-  if (read_u32 (data + 20) != 0)
+  if (timings_size != 0 && timings_size != PX_VOLUMETRIC_TIMINGS_SIZE)
     {
-      g_set_error_literal (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_INVALID,
-                           "The reserved field of a volumetric frame must be 0");
+      g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_INVALID,
+                   "The timings of a volumetric frame take 0 or %d bytes, not %u",
+                   PX_VOLUMETRIC_TIMINGS_SIZE, timings_size);
       return FALSE;
     }
 
@@ -144,6 +190,20 @@ px_volumetric_payload_parse (const guint8         *data,
       offset += length;
     }
 
+  if (timings_size != 0)
+    {
+      if (size - offset < timings_size)
+        {
+          g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_TRUNCATED,
+                       "The timings are cut short: %" G_GSIZE_FORMAT " of %u bytes",
+                       size - offset, timings_size);
+          return FALSE;
+        }
+      read_timings (data + offset, &payload->timings);
+      payload->has_timings = TRUE;
+      offset += timings_size;
+    }
+
   if (depth_size == 0 || depth_size != size - offset)
     {
       g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_TRUNCATED,
@@ -159,7 +219,8 @@ px_volumetric_payload_parse (const guint8         *data,
 GBytes *
 px_volumetric_payload_build (const PxVolumetricPayload *payload)
 {
-  gsize size = PX_VOLUMETRIC_HEADER_SIZE + payload->depth_size;
+  guint32 timings_size = payload->has_timings ? PX_VOLUMETRIC_TIMINGS_SIZE : 0;
+  gsize size = PX_VOLUMETRIC_HEADER_SIZE + timings_size + payload->depth_size;
   guint8 *out, *p;
 
   g_return_val_if_fail (payload->n_packets >= 1 && payload->n_packets <= PX_VOLUMETRIC_MAX_PACKETS, NULL);
@@ -178,7 +239,7 @@ px_volumetric_payload_build (const PxVolumetricPayload *payload)
   write_u32 (out + 8, payload->calibration_id);
   write_u32 (out + 12, payload->colour_stream);
   write_u32 (out + 16, payload->depth_size);
-  write_u32 (out + 20, 0);
+  write_u32 (out + 20, timings_size);
   p = out + PX_VOLUMETRIC_HEADER_SIZE;
   for (guint i = 0; i < payload->n_packets; i++)
     {
@@ -189,6 +250,11 @@ px_volumetric_payload_build (const PxVolumetricPayload *payload)
       write_u32 (p + 8, packet->size);
       memcpy (p + PX_VOLUMETRIC_PACKET_HEADER_SIZE, packet->data, packet->size);
       p += PX_VOLUMETRIC_PACKET_HEADER_SIZE + packet->size;
+    }
+  if (payload->has_timings)
+    {
+      write_timings (p, &payload->timings);
+      p += PX_VOLUMETRIC_TIMINGS_SIZE;
     }
   memcpy (p, payload->depth, payload->depth_size);
   return g_bytes_new_take (out, size);

@@ -31,6 +31,7 @@ typedef enum
   PX_VOLUMETRIC_ERROR_TRUNCATED,
   PX_VOLUMETRIC_ERROR_VERSION,
   PX_VOLUMETRIC_ERROR_INVALID,
+  PX_VOLUMETRIC_ERROR_CALIBRATION,  /* made with a calibration the receiver does not hold */
 } PxVolumetricError;
 
 /* One VP8 packet of the left camera, pointing into the payload. */

@@ -2,8 +2,11 @@
  *
  * Threads: the scheduler's API is called from the server's thread. Each
  * configured publisher (a Publisher, reference counted) has a serial
- * decode pool of one thread: VP8 needs every packet in order, so every
- * frame is decoded on arrival even if its set is later skipped. Complete
+ * decode pool of one thread per camera, so the two frames of a set decode
+ * at the same time: VP8 needs every packet in order, so every frame is
+ * decoded on arrival even if its set is later skipped (unless the worker
+ * fell behind and a keyframe waits, see decode_cb()). Decoded frames are
+ * paired by capture time under the Publisher's assembly lock. Complete
  * sets go to the Publisher's single "pending" slot; the shared
  * reconstruction pool takes it from there. A set arriving while another
  * still waits replaces it (latest wins) and inherits its colour packets,
@@ -37,6 +40,12 @@
 #define DEPTH_CODING_LEVEL 1
 /* A publisher's frame-set errors are reported at most this often. */
 #define ERROR_INTERVAL_US G_USEC_PER_SEC
+/* A camera frame that waited this long for the decode worker, with more
+ * behind it, means the worker is behind: it catches up, skipping to a
+ * keyframe rather than decoding through the queue (about 3 frames at 30 fps). */
+#define DECODE_LAG_US 100000
+/* Keyframe requests of a publisher that is catching up, at most this often. */
+#define CATCH_UP_INTERVAL_US G_USEC_PER_SEC
 
 G_DEFINE_QUARK (px-reconstruction-error-quark, px_reconstruction_error)
 
@@ -56,7 +65,20 @@ typedef struct
   PxFrame   *frames[2];   /* left, right */
   gint64     capture_time;
   GPtrArray *packets;     /* ColourPacket, oldest first, the set's left frame last */
+  gint64     received;    /* the later of its two frames arrived (server clock) */
+  guint32    decode_us;   /* both frames' decoding */
 } FrameSet;
+
+/* A decoded camera frame waiting for its partner. */
+typedef struct
+{
+  PxFrame *frame;
+  gint64   received;
+  guint32  decode_us;
+} Decoded;
+
+/* Decoded frames a camera keeps while the other catches up. */
+#define MAX_UNPAIRED 32
 
 typedef struct _Publisher Publisher;
 
@@ -71,10 +93,16 @@ struct _Publisher
   guint widths[2], heights[2];
   guint step;
 
-  /* Decode worker only. */
-  GThreadPool *decode_pool;
+  /* Decode workers: each camera's own. */
+  GThreadPool *decode_pools[2];
   PxVideoDecoder *decoders[2];
-  PxFrame *latest[2];
+  gint64 last_catch_up[2];  /* a keyframe was asked for to catch up */
+  gint queued_keyframes[2]; /* atomic: keyframes waiting for the decode worker */
+
+  /* Under the assembly lock (both decode workers). */
+  GMutex assembly_lock;
+  GQueue unpaired[2];       /* Decoded, oldest first */
+  gint64 skipped_through[2];  /* the newest instant each camera skipped (catching up) */
   GPtrArray *backlog;       /* ColourPacket since the last complete set */
   gboolean backlog_broken;  /* packets were lost: wait for a keyframe */
   gint64 last_error;
@@ -153,6 +181,13 @@ frame_set_free (FrameSet *set)
   g_free (set);
 }
 
+static void
+decoded_free (Decoded *decoded)
+{
+  px_frame_unref (decoded->frame);
+  g_free (decoded);
+}
+
 static Publisher *
 publisher_ref (Publisher *publisher)
 {
@@ -169,8 +204,9 @@ publisher_unref (Publisher *publisher)
   for (int i = 0; i < 2; i++)
     {
       g_clear_object (&publisher->decoders[i]);
-      g_clear_pointer (&publisher->latest[i], px_frame_unref);
+      g_queue_clear_full (&publisher->unpaired[i], (GDestroyNotify) decoded_free);
     }
+  g_mutex_clear (&publisher->assembly_lock);
   g_clear_pointer (&publisher->backlog, g_ptr_array_unref);
   g_clear_object (&publisher->reconstructor);
   g_clear_object (&publisher->depth_codec);
@@ -259,9 +295,14 @@ report_error (Publisher  *publisher,
   Event *event;
   gint64 now = g_get_monotonic_time ();
 
+  g_mutex_lock (&publisher->assembly_lock);
   if (publisher->last_error != 0 && now - publisher->last_error < ERROR_INTERVAL_US)
-    return;
+    {
+      g_mutex_unlock (&publisher->assembly_lock);
+      return;
+    }
   publisher->last_error = now;
+  g_mutex_unlock (&publisher->assembly_lock);
   event = g_new0 (Event, 1);
   event->kind = EVENT_ERROR;
   event->message = g_strdup (message);
@@ -390,6 +431,17 @@ reconstruct_set (Publisher *publisher,
       keyframe |= packet->keyframe;
     }
   layout.depth = g_bytes_get_data (coded, &layout.depth_size);
+  /* Where the time went, for receivers' statistics and benchmarks; the
+   * server's clock is the one capture times travel in. */
+  layout.has_timings = TRUE;
+  layout.timings.received = set->received;
+  layout.timings.decode_us = set->decode_us;
+  layout.timings.rectify_us = (guint32) lround ((timings.grey + timings.rectify) * 1000);
+  layout.timings.stereo_us = (guint32) lround (timings.stereo * 1000);
+  layout.timings.segment_us = (guint32) lround (timings.segment * 1000);
+  layout.timings.depth_us = (guint32) lround (timings.depth * 1000);
+  layout.timings.depth_coding_us = (guint32) lround (coding_seconds * G_USEC_PER_SEC);
+  layout.timings.built = g_get_monotonic_time ();
   payload = px_volumetric_payload_build (&layout);
 
   header.kind = PX_WIRE_KIND_DEPTH;
@@ -465,6 +517,7 @@ typedef struct
 {
   PxWireHeader header;
   GBytes *payload;
+  gint64 received;  /* when the server handed it over */
 } DecodeJob;
 
 static void
@@ -538,6 +591,122 @@ keep_colour_packet (Publisher          *publisher,
   g_ptr_array_add (publisher->backlog, packet);
 }
 
+/* A set is complete when both cameras have a frame of the same instant.
+ * The two workers decode at their own pace, so each camera keeps its last
+ * few frames until the other's of the same instant comes (or a newer one
+ * shows it never will). Takes @decoded. */
+static void
+pair_frame (Publisher *publisher,
+            guint      camera,
+            Decoded   *decoded)
+{
+  GQueue *mine = &publisher->unpaired[camera], *other = &publisher->unpaired[1 - camera];
+  gint64 instant = decoded->frame->capture_time_us;
+  Decoded *partner = NULL;
+  FrameSet *set;
+  guint kept = 0;
+
+  g_mutex_lock (&publisher->assembly_lock);
+  /* The other camera decodes in order: its frames older than this one's
+   * instant will never find a partner. */
+  while (!g_queue_is_empty (other) && ((Decoded *) g_queue_peek_head (other))->frame->capture_time_us < instant)
+    decoded_free (g_queue_pop_head (other));
+  if (!g_queue_is_empty (other) && ((Decoded *) g_queue_peek_head (other))->frame->capture_time_us == instant)
+    partner = g_queue_pop_head (other);
+  /* The other camera skipped this instant (catching up): so does this one. */
+  if (partner == NULL && instant <= publisher->skipped_through[1 - camera])
+    {
+      g_mutex_unlock (&publisher->assembly_lock);
+      decoded_free (decoded);
+      return;
+    }
+  if (partner == NULL)
+    {
+      g_queue_push_tail (mine, decoded);
+      while (g_queue_get_length (mine) > MAX_UNPAIRED)
+        decoded_free (g_queue_pop_head (mine));
+      g_mutex_unlock (&publisher->assembly_lock);
+      return;
+    }
+  /* Older frames of this camera have lost their chance as well. */
+  while (!g_queue_is_empty (mine))
+    decoded_free (g_queue_pop_head (mine));
+
+  /* The set's colour packets: the backlog up to its left frame, which the
+   * left worker may already have passed. */
+  {
+    Decoded *left = camera == 0 ? decoded : partner;
+
+    for (guint i = publisher->backlog->len; i > 0; i--)
+      if (((ColourPacket *) publisher->backlog->pdata[i - 1])->sequence == (guint32) left->frame->sequence)
+        {
+          kept = i;
+          break;
+        }
+  }
+  if (kept == 0)
+    {
+      /* Its packet was not kept (the backlog restarts at a keyframe). */
+      g_mutex_unlock (&publisher->assembly_lock);
+      decoded_free (decoded);
+      decoded_free (partner);
+      return;
+    }
+  set = g_new0 (FrameSet, 1);
+  set->packets = colour_packets_new ();
+  for (guint i = 0; i < kept; i++)
+    g_ptr_array_add (set->packets, g_ptr_array_steal_index (publisher->backlog, 0));
+  g_mutex_unlock (&publisher->assembly_lock);
+
+  set->frames[camera] = px_frame_ref (decoded->frame);
+  set->frames[1 - camera] = px_frame_ref (partner->frame);
+  set->capture_time = instant;
+  set->received = MAX (decoded->received, partner->received);
+  set->decode_us = decoded->decode_us + partner->decode_us;
+  decoded_free (decoded);
+  decoded_free (partner);
+  submit_set (publisher, set);
+}
+
+/* @camera skips its frame of @instant to catch up: the set counts as one
+ * replaced by a newer set (once, by whichever camera skips it first), and
+ * the other camera's frame of that instant, if decoded, goes too. */
+static void
+skip_instant (Publisher *publisher,
+              guint      camera,
+              gint64     instant)
+{
+  PxReconstructionScheduler *self = publisher->scheduler;
+  GQueue *other = &publisher->unpaired[1 - camera];
+  gboolean counted;
+
+  g_mutex_lock (&publisher->assembly_lock);
+  counted = instant <= publisher->skipped_through[1 - camera];
+  publisher->skipped_through[camera] = instant;
+  for (GList *l = other->head; l != NULL; l = l->next)
+    if (((Decoded *) l->data)->frame->capture_time_us == instant)
+      {
+        decoded_free (l->data);
+        g_queue_delete_link (other, l);
+        break;
+      }
+  g_mutex_unlock (&publisher->assembly_lock);
+
+  if (!counted)
+    {
+      g_mutex_lock (&self->lock);
+      self->stats.sets_in++;
+      self->stats.sets_stale++;
+      g_mutex_unlock (&self->lock);
+    }
+}
+
+static gboolean
+keyframe_job (const DecodeJob *job)
+{
+  return (job->header.flags & PX_WIRE_FLAG_KEYFRAME) != 0;
+}
+
 static void
 decode_cb (gpointer data,
            gpointer user_data)
@@ -551,9 +720,40 @@ decode_cb (gpointer data,
   gsize size;
   const guint8 *bytes = g_bytes_get_data (job->payload, &size);
   gint64 start = g_get_monotonic_time ();
+  Decoded *decoded;
 
   if (camera == 0)
-    keep_colour_packet (publisher, &job->header, job->payload);
+    {
+      g_mutex_lock (&publisher->assembly_lock);
+      keep_colour_packet (publisher, &job->header, job->payload);
+      g_mutex_unlock (&publisher->assembly_lock);
+    }
+
+  /* Behind (a slow or busy machine): decoding every queued frame would
+   * only make each result later than the one before. A keyframe waiting in
+   * the queue makes every frame of that camera before it unnecessary, so
+   * those are skipped (latest wins, and nothing after is lost); without
+   * one, a keyframe is asked for, at most once a second. The colour
+   * packets above still reach receivers, whose decoders need them all. */
+  if (keyframe_job (job))
+    g_atomic_int_add (&publisher->queued_keyframes[camera], -1);
+  else if (start - job->received >= DECODE_LAG_US
+           && g_thread_pool_unprocessed (publisher->decode_pools[camera]) >= 1)
+    {
+      if (g_atomic_int_get (&publisher->queued_keyframes[camera]) > 0)
+        {
+          skip_instant (publisher, camera, job->header.capture_time);
+          decode_job_free (job);
+          return;
+        }
+      if (publisher->last_catch_up[camera] == 0
+          || start - publisher->last_catch_up[camera] >= CATCH_UP_INTERVAL_US)
+        {
+          publisher->last_catch_up[camera] = start;
+          for (int i = 0; i < 2; i++)
+            ask_keyframe (publisher, publisher->streams[i]);
+        }
+    }
 
   /* Not the publisher's fault: this decoder started (or restarted) after
    * the stream did. */
@@ -606,24 +806,12 @@ decode_cb (gpointer data,
       return;
     }
 
-  g_clear_pointer (&publisher->latest[camera], px_frame_unref);
-  publisher->latest[camera] = px_frame_ref (frame);
+  decoded = g_new (Decoded, 1);
+  decoded->frame = g_steal_pointer (&frame);
+  decoded->received = job->received;
+  decoded->decode_us = (guint32) (g_get_monotonic_time () - start);
   decode_job_free (job);
-
-  /* A set is complete when both cameras have a frame of the same instant. */
-  if (publisher->latest[0] != NULL && publisher->latest[1] != NULL &&
-      publisher->latest[0]->capture_time_us == publisher->latest[1]->capture_time_us &&
-      publisher->backlog->len > 0)
-    {
-      FrameSet *set = g_new0 (FrameSet, 1);
-
-      set->frames[0] = g_steal_pointer (&publisher->latest[0]);
-      set->frames[1] = g_steal_pointer (&publisher->latest[1]);
-      set->capture_time = set->frames[0]->capture_time_us;
-      set->packets = g_steal_pointer (&publisher->backlog);
-      publisher->backlog = colour_packets_new ();
-      submit_set (publisher, set);
-    }
+  pair_frame (publisher, camera, decoded);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -788,8 +976,13 @@ publisher_new (PxReconstructionScheduler  *self,
   for (int i = 0; i < 2; i++)
     publisher->decoders[i] = px_video_decoder_new ();
   publisher->backlog = colour_packets_new ();
-  publisher->decode_pool = g_thread_pool_new_full (decode_cb, publisher, (GDestroyNotify) decode_job_free,
-                                                   1, FALSE, NULL);
+  g_mutex_init (&publisher->assembly_lock);
+  for (int i = 0; i < 2; i++)
+    {
+      g_queue_init (&publisher->unpaired[i]);
+      publisher->decode_pools[i] = g_thread_pool_new_full (decode_cb, publisher,
+                                                           (GDestroyNotify) decode_job_free, 1, FALSE, NULL);
+    }
   return publisher;
 
 fail:
@@ -807,8 +1000,9 @@ publisher_retire (PxReconstructionScheduler *self,
   publisher->removed = TRUE;
   g_clear_pointer (&publisher->pending, frame_set_free);
   g_mutex_unlock (&self->lock);
-  if (publisher->decode_pool != NULL)
-    g_thread_pool_free (g_steal_pointer (&publisher->decode_pool), TRUE, TRUE);
+  for (int i = 0; i < 2; i++)
+    if (publisher->decode_pools[i] != NULL)
+      g_thread_pool_free (g_steal_pointer (&publisher->decode_pools[i]), TRUE, TRUE);
   publisher_unref (publisher);
 }
 
@@ -864,6 +1058,7 @@ px_reconstruction_scheduler_push (PxReconstructionScheduler *self,
 {
   Publisher *publisher;
   DecodeJob *job;
+  guint camera;
 
   g_return_val_if_fail (PX_IS_RECONSTRUCTION_SCHEDULER (self), FALSE);
 
@@ -875,7 +1070,11 @@ px_reconstruction_scheduler_push (PxReconstructionScheduler *self,
   job = g_new (DecodeJob, 1);
   job->header = *header;
   job->payload = g_bytes_ref (payload);
-  g_thread_pool_push (publisher->decode_pool, job, NULL);
+  job->received = g_get_monotonic_time ();
+  camera = header->stream == publisher->streams[0] ? 0 : 1;
+  if (header->flags & PX_WIRE_FLAG_KEYFRAME)
+    g_atomic_int_inc (&publisher->queued_keyframes[camera]);
+  g_thread_pool_push (publisher->decode_pools[camera], job, NULL);
   return TRUE;
 }
 

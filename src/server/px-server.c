@@ -47,6 +47,8 @@
 #define ACK_DELAY_MS 10
 /* A broken stream asks its publisher for a keyframe at most this often. */
 #define KEYFRAME_REQUEST_INTERVAL_US (250 * 1000)
+/* One receiver's reports on one stream are forwarded at most this often. */
+#define RECEIVER_REPORT_INTERVAL_US (250 * 1000)
 /* Acknowledgements have their own allowance: they grow with the media rate. */
 #define ACKS_PER_SECOND 2000.0
 
@@ -100,6 +102,7 @@ struct _Peer
   Bucket acks;
   gint64 last_activity;
   GHashTable *keyframe_requested;  /* stream → time of the last request */
+  GHashTable *reports_forwarded;   /* stream key (gint64) → time of the last report forwarded */
   GHashTable *subscriptions;       /* stream keys received; NULL: all of them */
   /* The latest rig calibration forwarded, for late joiners (PROTOCOL.md §13). */
   JsonObject *rig_calibration;
@@ -139,6 +142,7 @@ struct _PxServer
   guint64 dropped[PX_SEND_DROP_N_REASONS];
   guint64 rejected_frames;
   guint64 keyframe_requests;
+  guint64 receiver_reports;
   guint64 connections_total;
   GHashTable *rejections;     /* error code → count */
   GHashTable *closes;         /* close code → count */
@@ -361,6 +365,7 @@ peer_free (Peer *peer)
   g_clear_pointer (&peer->streams, json_array_unref);
   g_clear_pointer (&peer->queue, px_send_queue_free);
   g_clear_pointer (&peer->keyframe_requested, g_hash_table_unref);
+  g_clear_pointer (&peer->reports_forwarded, g_hash_table_unref);
   g_clear_pointer (&peer->subscriptions, g_hash_table_unref);
   g_clear_pointer (&peer->rig_calibration, json_object_unref);
   g_free (peer->rig_calibration_text);
@@ -1142,6 +1147,74 @@ handle_subscribe (Peer             *peer,
   peer->subscriptions = chosen;
 }
 
+static gboolean
+peer_announced (Peer    *peer,
+                guint32  stream)
+{
+  for (guint i = 0; i < json_array_get_length (peer->streams); i++)
+    if ((guint32) json_object_get_int_member (json_array_get_object_element (peer->streams, i),
+                                              "stream") == stream)
+      return TRUE;
+  return FALSE;
+}
+
+/* Streams a peer may report on: its room's publishers' (at most 16 each). */
+#define MAX_REPORTED_STREAMS 4096
+
+/* A receiver's loss and jitter on a publisher's stream, passed on to the
+ * publisher with the receiver's id. Reports on someone who is not (or no
+ * longer) in the room, on a stream they do not publish, on oneself, or
+ * coming too often are dropped without a word: they are advisory, and the
+ * next one will do. */
+static void
+forward_receiver_report (Peer             *peer,
+                         PxControlMessage *message)
+{
+  PxServer *self = peer->server;
+  guint32 target = (guint32) px_control_get_int (message, "participant", 0);
+  guint32 stream = (guint32) px_control_get_int (message, "stream", 0);
+  gint64 key = (gint64) stream_key (target, stream);
+  gint64 now = g_get_monotonic_time ();
+  g_autoptr(JsonObject) object = NULL;
+  Peer *publisher;
+  gint64 *last;
+
+  if (!peer->claims->can_subscribe)
+    {
+      peer_send_error (peer, "not-allowed", "This token does not grant subscribing");
+      return;
+    }
+  if (target == peer->id || !g_hash_table_contains (peer->room->peers, GUINT_TO_POINTER (target)))
+    return;
+  publisher = g_hash_table_lookup (self->participants, GUINT_TO_POINTER (target));
+  if (publisher == NULL || !peer_is_open (publisher) || !peer_announced (publisher, stream))
+    return;
+
+  /* People come and go; what is remembered of those gone stays bounded. */
+  if (g_hash_table_size (peer->reports_forwarded) >= MAX_REPORTED_STREAMS)
+    g_hash_table_remove_all (peer->reports_forwarded);
+  last = g_hash_table_lookup (peer->reports_forwarded, &key);
+  if (last != NULL && now - *last < RECEIVER_REPORT_INTERVAL_US && now >= *last)
+    return;
+  if (last == NULL)
+    {
+      gint64 *stored = g_new (gint64, 1);
+
+      *stored = key;
+      last = g_new (gint64, 1);
+      g_hash_table_insert (peer->reports_forwarded, stored, last);
+    }
+  *last = now;
+
+  self->receiver_reports++;
+  object = px_control_object_new (PX_CONTROL_TYPE_RECEIVER_REPORT);
+  json_object_set_int_member (object, "participant", peer->id);
+  json_object_set_int_member (object, "stream", stream);
+  json_object_set_double_member (object, "loss", px_control_get_double (message, "loss", 0.0));
+  json_object_set_int_member (object, "jitter_ms", px_control_get_int (message, "jitter_ms", 0));
+  peer_send_object (publisher, object);
+}
+
 static void
 handle_control (Peer   *peer,
                 GBytes *bytes)
@@ -1230,6 +1303,10 @@ handle_control (Peer   *peer,
 
     case PX_CONTROL_TYPE_SUBSCRIBE:
       handle_subscribe (peer, message);
+      break;
+
+    case PX_CONTROL_TYPE_RECEIVER_REPORT:
+      forward_receiver_report (peer, message);
       break;
 
     case PX_CONTROL_TYPE_LEAVE:
@@ -1434,6 +1511,7 @@ websocket_cb (SoupServer              *server,
                                    PX_FLOW_WINDOW_BYTES);
   px_send_queue_set_drop_func (peer->queue, queue_drop_cb, peer);
   peer->keyframe_requested = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  peer->reports_forwarded = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   peer->last_activity = g_get_monotonic_time ();
   bucket_init (&peer->control, control_rate, control_rate);
   bucket_init (&peer->acks, ACKS_PER_SECOND, ACKS_PER_SECOND);
@@ -1887,6 +1965,10 @@ px_server_render_metrics (PxServer *self)
                  "Keyframe requests sent to publishers.");
   g_string_append_printf (out, "parallax_keyframe_requests_total %" G_GUINT64_FORMAT "\n",
                           self->keyframe_requests);
+  metric_header (out, "parallax_receiver_reports_total", "counter",
+                 "Receiver reports forwarded to publishers.");
+  g_string_append_printf (out, "parallax_receiver_reports_total %" G_GUINT64_FORMAT "\n",
+                          self->receiver_reports);
   metric_header (out, "parallax_queue_bytes", "gauge", "Bytes waiting in all subscriber queues.");
   g_string_append_printf (out, "parallax_queue_bytes %" G_GSIZE_FORMAT "\n", queued);
   metric_header (out, "parallax_queue_bytes_max", "gauge", "Bytes waiting in the fullest subscriber queue.");

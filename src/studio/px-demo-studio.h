@@ -60,7 +60,14 @@ gboolean      px_demo_studio_start_finish       (PxDemoStudio        *self,
                                                  GAsyncResult        *result,
                                                  GError             **error);
 
-/* Leaves the room and stops the thread; also done on finalize. */
+/* Signal "closed" (const GError *): the demo ended by itself after it had
+ * started (its session closed for good, or with PX_DEMO_STUDIO_CAMERAS_PIPEWIRE
+ * the PipeWire daemon went away); emitted in the context the demo was
+ * started from. With AUTO cameras a lost daemon only moves the cameras
+ * in-process. */
+
+/* Leaves the room and stops the thread; also done when the last
+ * reference goes. */
 void          px_demo_studio_stop               (PxDemoStudio        *self);
 
 /* Whether its cameras are PipeWire nodes (valid once started). */

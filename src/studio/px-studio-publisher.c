@@ -6,6 +6,11 @@
  * is streaming and leaves the newest in I420; each stream's process callback
  * copies the newest frame it has not sent yet into its buffer. Rendering
  * never runs on the PipeWire loop, so a slow frame delays nothing but itself.
+ * A finished frame set starts a graph cycle at once rather than waiting for
+ * the next tick of the timer, which would add up to a frame interval of
+ * latency; buffers carry the instant the set was made as their pts
+ * (CLOCK_MONOTONIC, as V4L2 cameras stamp theirs). With a loop, the first
+ * frames' pictures are kept and played again, each with its own number.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,7 +25,20 @@
 #include <gio/gio.h>
 
 #include "capture/px-pipewire-connection.h"
+#include "studio/px-frame-code.h"
 #include "studio/px-studio-publisher.h"
+
+/* Made times kept for px_studio_publisher_get_made_time(). */
+#define MADE_HISTORY 1024
+
+/* One frame of the loop: every camera's picture and person mask, and where
+ * the chest was. Render thread only. */
+typedef struct
+{
+  guint8 **rgb;
+  guint8 **mask;
+  double chest[3];
+} LoopFrame;
 
 static inline gsize
 i420_size (guint width,
@@ -42,6 +60,7 @@ typedef struct
   /* Under the publisher's lock: */
   guint8 *latest;            /* I420 of the newest frame set */
   guint64 latest_number;
+  gint64 latest_made;
   gboolean have_latest;
   guint64 last_sent;
   gboolean sent_any;
@@ -72,6 +91,12 @@ struct _PxStudioPublisher
   GCond cond;
   gboolean stopping;
   guint n_streaming;
+  gboolean frame_code;
+  guint loop_frames;         /* set before start */
+  LoopFrame *loop_cache;
+  guint64 frames_made;
+  guint64 made_numbers[MADE_HISTORY];
+  gint64 made_times[MADE_HISTORY];
 };
 
 enum
@@ -104,6 +129,17 @@ px_studio_publisher_finalize (GObject *object)
   for (guint i = 0; i < self->n_streams; i++)
     g_free (self->streams[i].latest);
   g_free (self->streams);
+  for (guint f = 0; self->loop_cache != NULL && f < self->loop_frames; f++)
+    {
+      for (guint i = 0; self->loop_cache[f].rgb != NULL && i < self->n_streams; i++)
+        {
+          g_free (self->loop_cache[f].rgb[i]);
+          g_free (self->loop_cache[f].mask[i]);
+        }
+      g_free (self->loop_cache[f].rgb);
+      g_free (self->loop_cache[f].mask);
+    }
+  g_free (self->loop_cache);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -211,6 +247,56 @@ emit_later (PxStudioPublisher *self,
 
 /* ---- rendering ------------------------------------------------------------- */
 
+/* Frame @number of a loop: the pictures of frame (@number mod the loop),
+ * rendered the first time round and copied after, into @work; the frame
+ * code is drawn there. Fills @views to point at them. */
+static void
+render_looped (PxStudioPublisher *self,
+               guint64            number,
+               gboolean           frame_code,
+               guint8           **work,
+               PxStudioView      *views)
+{
+  PxStudioRig *rig = px_studio_get_rig (self->studio);
+  guint slot = (guint) (number % self->loop_frames);
+  LoopFrame *frame = &self->loop_cache[slot];
+
+  if (frame->rgb == NULL)
+    {
+      double time = (double) slot / self->fps;
+      float chest[3];
+
+      px_studio_render (self->studio, time, slot);
+      frame->rgb = g_new0 (guint8 *, self->n_streams);
+      frame->mask = g_new0 (guint8 *, self->n_streams);
+      for (guint i = 0; i < self->n_streams; i++)
+        {
+          const PxStudioView *view = px_studio_get_view (self->studio, i);
+
+          frame->rgb[i] = g_memdup2 (view->rgb, (gsize) view->rgb_stride * view->height);
+          frame->mask[i] = g_memdup2 (view->mask, (gsize) view->width * view->height);
+        }
+      px_studio_person_get_landmark (px_studio_get_person (self->studio), time,
+                                     PX_STUDIO_LANDMARK_CHEST, chest);
+      for (int k = 0; k < 3; k++)
+        frame->chest[k] = chest[k];
+    }
+
+  for (guint i = 0; i < self->n_streams; i++)
+    {
+      const PxStudioView *view = px_studio_get_view (self->studio, i);
+      gsize size = (gsize) view->rgb_stride * view->height;
+
+      views[i] = *view;
+      memcpy (work[i], frame->rgb[i], size);
+      views[i].rgb = work[i];
+      if (frame_code)
+        px_frame_code_paint ((guint) number, px_studio_rig_get_camera (rig, i), frame->chest,
+                             PX_FRAME_CODE_STUDIO_CELL, work[i], view->rgb_stride, view->width,
+                             view->height, frame->mask[i]);
+    }
+}
+
 static gpointer
 render_thread (gpointer data)
 {
@@ -220,6 +306,8 @@ render_thread (gpointer data)
   gint64 start = g_get_monotonic_time ();
   guint64 next = 0;
   g_autofree guint8 *scratch = NULL;
+  g_autofree PxStudioView *loop_views = g_new0 (PxStudioView, self->n_streams);
+  g_autofree guint8 **work = g_new0 (guint8 *, self->n_streams);
   gsize largest = 0;
 
   for (guint i = 0; i < self->n_streams; i++)
@@ -227,6 +315,8 @@ render_thread (gpointer data)
       const PxStudioCamera *camera = px_studio_rig_get_camera (rig, i);
 
       largest = MAX (largest, i420_size (camera->width, camera->height));
+      if (self->loop_frames > 0)
+        work[i] = g_malloc ((gsize) camera->width * 3 * camera->height);
     }
   scratch = g_malloc (largest);
 
@@ -235,6 +325,8 @@ render_thread (gpointer data)
     {
       gint64 now = g_get_monotonic_time ();
       guint64 due;
+      gint64 made;
+      gboolean frame_code;
 
       if (self->n_streaming == 0)
         {
@@ -250,13 +342,23 @@ render_thread (gpointer data)
         }
       /* Behind: the newest frame wins, the missed ones are never drawn. */
       next = due;
+      frame_code = self->frame_code;
       g_mutex_unlock (&self->lock);
 
-      px_studio_render (self->studio, (double) next / self->fps, next);
+      if (self->loop_frames > 0)
+        render_looped (self, next, frame_code, work, loop_views);
+      else
+        {
+          px_studio_render (self->studio, (double) next / self->fps, next);
+          if (frame_code)
+            px_frame_code_paint_studio (self->studio, (double) next / self->fps, (guint) next);
+        }
+      made = g_get_monotonic_time ();
 
       for (guint i = 0; i < self->n_streams; i++)
         {
-          const PxStudioView *view = px_studio_get_view (self->studio, i);
+          const PxStudioView *view = self->loop_frames > 0 ? &loop_views[i]
+                                                           : px_studio_get_view (self->studio, i);
           guint chroma_width = (view->width + 1) / 2;
           guint8 *y = scratch, *u = y + (gsize) view->width * view->height;
           guint8 *v = u + (gsize) chroma_width * ((view->height + 1) / 2);
@@ -265,14 +367,31 @@ render_thread (gpointer data)
           g_mutex_lock (&self->lock);
           memcpy (self->streams[i].latest, scratch, i420_size (view->width, view->height));
           self->streams[i].latest_number = next;
+          self->streams[i].latest_made = made;
           self->streams[i].have_latest = TRUE;
           g_mutex_unlock (&self->lock);
         }
 
       g_mutex_lock (&self->lock);
+      self->made_numbers[self->frames_made % MADE_HISTORY] = next;
+      self->made_times[self->frames_made % MADE_HISTORY] = made;
+      self->frames_made++;
+      g_mutex_unlock (&self->lock);
+
+      /* Hand the set to PipeWire now (without the publisher's lock, which
+       * the process callbacks take under the loop's). */
+      pw_thread_loop_lock (self->loop);
+      for (guint i = 0; i < self->n_streams; i++)
+        if (self->streams[i].stream != NULL && self->streams[i].streaming)
+          pw_stream_trigger_process (self->streams[i].stream);
+      pw_thread_loop_unlock (self->loop);
+
+      g_mutex_lock (&self->lock);
       next++;
     }
   g_mutex_unlock (&self->lock);
+  for (guint i = 0; i < self->n_streams; i++)
+    g_free (work[i]);
   return NULL;
 }
 
@@ -386,7 +505,7 @@ on_process (void *user_data)
       header->flags = 0;
       header->offset = 0;
       header->seq = stream->latest_number;
-      header->pts = (int64_t) (stream->latest_number * SPA_NSEC_PER_SEC / self->fps);
+      header->pts = stream->latest_made * (int64_t) SPA_NSEC_PER_USEC;
       header->dts_offset = 0;
     }
   stream->last_sent = stream->latest_number;
@@ -695,4 +814,53 @@ px_studio_publisher_get_frames_sent (PxStudioPublisher *self,
   sent = self->streams[camera].frames_sent;
   g_mutex_unlock (&self->lock);
   return sent;
+}
+
+void
+px_studio_publisher_set_frame_code (PxStudioPublisher *self,
+                                    gboolean           frame_code)
+{
+  g_return_if_fail (PX_IS_STUDIO_PUBLISHER (self));
+
+  g_mutex_lock (&self->lock);
+  self->frame_code = !!frame_code;
+  g_mutex_unlock (&self->lock);
+}
+
+gint64
+px_studio_publisher_get_made_time (PxStudioPublisher *self,
+                                   guint64            frame)
+{
+  gint64 made = 0;
+
+  g_return_val_if_fail (PX_IS_STUDIO_PUBLISHER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  for (guint64 i = 0; i < MIN (self->frames_made, MADE_HISTORY); i++)
+    {
+      guint64 slot = (self->frames_made - 1 - i) % MADE_HISTORY;
+
+      if (self->made_numbers[slot] == frame)
+        {
+          made = self->made_times[slot];
+          break;
+        }
+      if (self->made_numbers[slot] < frame)
+        break;
+    }
+  g_mutex_unlock (&self->lock);
+  return made;
+}
+
+void
+px_studio_publisher_set_loop (PxStudioPublisher *self,
+                              guint              n_frames)
+{
+  g_return_if_fail (PX_IS_STUDIO_PUBLISHER (self));
+  g_return_if_fail (self->render_thread == NULL);
+  g_return_if_fail (self->loop_cache == NULL);
+
+  self->loop_frames = n_frames;
+  if (n_frames > 0)
+    self->loop_cache = g_new0 (LoopFrame, n_frames);
 }

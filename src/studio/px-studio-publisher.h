@@ -34,6 +34,27 @@ gboolean           px_studio_publisher_start      (PxStudioPublisher  *self,
 /* Destroys the nodes and disconnects; also done on finalize. */
 void               px_studio_publisher_stop       (PxStudioPublisher  *self);
 
+/* Whether each frame set carries its number as a frame code on the
+ * person's chest (px-frame-code.h), for measuring latency from pixels.
+ * Default FALSE. Any thread. */
+void               px_studio_publisher_set_frame_code (PxStudioPublisher *self,
+                                                       gboolean           frame_code);
+
+/* Frames play the pictures of the first @n_frames again (rendered the first
+ * time round and kept: about 2.5 MB a frame for two 640×480 cameras), so
+ * that the studio costs little CPU beside what it films for; frame codes
+ * still count every frame. 0 (the default): every frame is rendered. Call
+ * before start(). */
+void               px_studio_publisher_set_loop       (PxStudioPublisher *self,
+                                                       guint              n_frames);
+
+/* When frame @frame was made: its pictures were complete, the instant a
+ * camera would have read out its sensor (g_get_monotonic_time(), also the
+ * buffers' pts in nanoseconds); 0 when it was skipped or is older than the
+ * last 1024 frames made. Thread-safe. */
+gint64             px_studio_publisher_get_made_time  (PxStudioPublisher *self,
+                                                       guint64            frame);
+
 /* Buffers sent so far by camera @camera. Thread-safe. */
 guint64            px_studio_publisher_get_frames_sent (PxStudioPublisher *self,
                                                         guint              camera);

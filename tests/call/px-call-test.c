@@ -117,9 +117,36 @@ px_call_test_wait_device (PxCallTestWorld *world,
   return TRUE;
 }
 
+const char *
+px_call_test_world_add_studio_camera (PxCallTestWorld *world,
+                                      guint            width,
+                                      guint            height)
+{
+  g_autoptr(PxStudioRig) rig = px_studio_rig_new_line (1, 0.12, width, height, 1.5);
+  g_autoptr(PxStudioPerson) person = px_studio_person_new (1.75, 1);
+  g_autoptr(GError) error = NULL;
+  const char *name = px_studio_rig_get_camera (rig, 0)->id;
+
+  world->studio = px_studio_new (rig, person, 1, 1);
+  world->studio_publisher = px_studio_publisher_new (world->studio, 15, 0);
+  if (!px_studio_publisher_start (world->studio_publisher, &error))
+    {
+      g_test_fail_printf ("The studio camera did not start: %s", error->message);
+      return NULL;
+    }
+  if (!px_call_test_wait_device (world, name))
+    return NULL;
+  /* The rig goes with this function; the node is named after its camera. */
+  return px_capture_device_get_name (px_pipewire_connection_find_device (world->connection, name));
+}
+
 void
 px_call_test_world_stop (PxCallTestWorld *world)
 {
+  if (world->studio_publisher != NULL)
+    px_studio_publisher_stop (world->studio_publisher);
+  g_clear_object (&world->studio_publisher);
+  g_clear_object (&world->studio);
   if (world->server != NULL)
     px_embedded_server_stop (world->server);
   g_clear_object (&world->server);

@@ -14,6 +14,7 @@
 #include "media/px-frame.h"
 #include "net/px-session.h"
 #include "server/px-embedded-server.h"
+#include "studio/px-studio-publisher.h"
 #include "px-test-harness.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,8 @@ typedef struct
   PxTestNode *camera;        /* NULL when no camera was asked for */
   PxTestNode *microphone;    /* NULL when no tone was asked for */
   PxEmbeddedServer *server;
+  PxStudio *studio;          /* the synthetic studio's camera, when added */
+  PxStudioPublisher *studio_publisher;
 } PxCallTestWorld;
 
 /* Starts everything; a camera of @width × @height when @width > 0, a
@@ -42,6 +45,15 @@ gboolean    px_call_test_world_start      (PxCallTestWorld *world,
                                            double           frequency,
                                            double           volume);
 void        px_call_test_world_stop       (PxCallTestWorld *world);
+
+/* Adds the synthetic studio's camera (a person, @width × @height, 15 fps)
+ * as a PipeWire node of the test's own and waits until the connection
+ * lists it; returns its node.name, or NULL (the test failed). Unlike the
+ * GStreamer fake camera, it streams again after a consumer left and came
+ * back, as a V4L2 camera does. */
+const char *px_call_test_world_add_studio_camera (PxCallTestWorld *world,
+                                                  guint            width,
+                                                  guint            height);
 
 /* Waits until the world's connection lists the device @name. */
 gboolean    px_call_test_wait_device      (PxCallTestWorld *world,

@@ -4,7 +4,11 @@
  * playing 440 Hz; client B plays what it receives on a null sink whose
  * monitor the test records. B must hear the tone and see the bars; when A
  * mutes the microphone or turns the camera off, nothing more arrives and
- * B's roster says so; when A turns them back on, both return.
+ * B's roster says so; when A turns them back on, both return. The camera
+ * test uses the synthetic studio's camera: GStreamer's pipewiresink (the
+ * bars) streams nothing more once its consumer left for a second and came
+ * back, which a real camera does. B reports A's voice back to A, and loss
+ * reports switch A's voice FEC on and off.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -56,25 +60,51 @@ typedef struct
   PxCallMedia *call_b;
   PxMicrophoneSource *monitor;   /* what B's speaker plays */
   guint frames_changed;
+  guint voice_reports;           /* receiver reports of A's voice that reached A */
+  double last_report_loss;
 } Fixture;
 
+static void
+receiver_report_cb (PxSession            *session,
+                    PxSessionParticipant *reporter,
+                    guint                 stream,
+                    double                loss,
+                    guint                 jitter_ms,
+                    Fixture              *fixture)
+{
+  if (stream != PX_LOCAL_MEDIA_VOICE_STREAM)
+    return;
+  fixture->voice_reports++;
+  fixture->last_report_loss = loss;
+}
+
+/* With @studio_camera, A's camera is the synthetic studio's instead of
+ * the GStreamer bars. */
 static gboolean
-fixture_start (Fixture *fixture)
+fixture_start_with (Fixture  *fixture,
+                    gboolean  studio_camera)
 {
   g_autoptr(GError) error = NULL;
   PxLocalMedia *local;
+  const char *camera;
 
-  if (!px_call_test_world_start (&fixture->world, CAMERA_WIDTH, CAMERA_HEIGHT, TONE_HZ,
-                                 TONE_VOLUME))
+  if (!px_call_test_world_start (&fixture->world, studio_camera ? 0 : CAMERA_WIDTH,
+                                 CAMERA_HEIGHT, TONE_HZ, TONE_VOLUME))
+    return FALSE;
+  if (studio_camera)
+    camera = px_call_test_world_add_studio_camera (&fixture->world, CAMERA_WIDTH, CAMERA_HEIGHT);
+  else
+    camera = px_test_node_get_name (fixture->world.camera);
+  if (camera == NULL)
     return FALSE;
 
   fixture->session_a = px_call_test_join (&fixture->world, ROOM, "alice", "Alice");
   fixture->session_b = px_call_test_join (&fixture->world, ROOM, "bob", "Bob");
+  g_signal_connect (fixture->session_a, "receiver-report", G_CALLBACK (receiver_report_cb), fixture);
 
   fixture->call_a = px_call_media_new (fixture->session_a);
   local = px_call_media_get_local (fixture->call_a);
-  px_local_media_set_camera (local, fixture->world.connection,
-                             px_test_node_get_name (fixture->world.camera));
+  px_local_media_set_camera (local, fixture->world.connection, camera);
   px_local_media_set_microphone (local, fixture->world.connection,
                                  px_test_node_get_name (fixture->world.microphone));
   px_call_media_set_playback_enabled (fixture->call_a, FALSE);
@@ -97,6 +127,12 @@ fixture_start (Fixture *fixture)
   return TRUE;
 }
 
+static gboolean
+fixture_start (Fixture *fixture)
+{
+  return fixture_start_with (fixture, FALSE);
+}
+
 static void
 fixture_stop (Fixture *fixture)
 {
@@ -110,7 +146,10 @@ fixture_stop (Fixture *fixture)
   g_clear_object (&fixture->call_a);
   g_clear_object (&fixture->call_b);
   if (fixture->session_a != NULL)
-    px_session_leave (fixture->session_a);
+    {
+      g_signal_handlers_disconnect_by_data (fixture->session_a, fixture);
+      px_session_leave (fixture->session_a);
+    }
   if (fixture->session_b != NULL)
     px_session_leave (fixture->session_b);
   g_clear_object (&fixture->session_a);
@@ -380,6 +419,13 @@ read_counters (Fixture  *fixture,
   px_remote_media_get_stats (alice_media_at_bob (fixture), &counters->received);
 }
 
+static gboolean
+voice_reported_cb (gpointer   data,
+                   GError   **error)
+{
+  return ((Fixture *) data)->voice_reports > 0;
+}
+
 static void
 test_call_tone_and_video (void)
 {
@@ -421,25 +467,231 @@ test_call_tone_and_video (void)
   wait_roster_mute (&fixture, FALSE, FALSE);
   assert_tone_at_bob (&fixture);
 
-  /* Camera off: the roster says so, the picture goes, no video arrives. */
-  px_local_media_set_camera_off (local, TRUE);
-  wait_roster_mute (&fixture, TRUE, TRUE);
-  g_assert_null (px_remote_media_dup_frame (remote));
-  read_counters (&fixture, &before);
-  px_call_test_spin (1000);
-  read_counters (&fixture, &after);
-  g_assert_cmpuint (after.video_sent, ==, before.video_sent);
-  g_assert_cmpuint (after.received.video_packets, ==, before.received.video_packets);
-  g_assert_null (px_remote_media_dup_frame (remote));
-  /* Voice went on meanwhile. */
-  g_assert_cmpuint (after.received.voice_packets, >, before.received.voice_packets);
+  /* Bob's call reported Alice's voice back to her by itself. */
+  {
+    g_autoptr(GError) error = NULL;
 
-  /* Camera on: the bars are back. */
-  px_local_media_set_camera_off (local, FALSE);
-  wait_roster_mute (&fixture, TRUE, FALSE);
-  assert_bars_at_bob (&fixture);
+    px_call_test_wait_until (voice_reported_cb, &fixture, "a receiver report of Alice's voice",
+                             &error);
+    g_assert_no_error (error);
+    g_test_message ("%u receiver reports so far, the latest loss %.3f", fixture.voice_reports,
+                    fixture.last_report_loss);
+    g_assert_cmpfloat (fixture.last_report_loss, >=, 0.0);
+    g_assert_cmpfloat (fixture.last_report_loss, <=, 1.0);
+  }
+
 
   fixture_stop (&fixture);
+}
+
+/* Alice's video as Bob shows it, from the studio camera: its size, and a
+ * picture (a person before a wall), not a flat field. */
+static void
+assert_studio_at_bob (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PxFrame) frame = NULL;
+  guint lo = 255, hi = 0;
+
+  px_call_test_wait_until (has_frame_cb, fixture, "Alice's video at Bob", &error);
+  log_video_figures (fixture);
+  g_assert_no_error (error);
+  frame = px_remote_media_dup_frame (alice_media_at_bob (fixture));
+  g_assert_nonnull (frame);
+  g_assert_cmpuint (frame->width, ==, CAMERA_WIDTH);
+  g_assert_cmpuint (frame->height, ==, CAMERA_HEIGHT);
+  for (guint y = 0; y < frame->height; y += 8)
+    for (guint x = 0; x < frame->width; x += 8)
+      {
+        guint8 luma = frame->planes[0][y * frame->strides[0] + x];
+
+        lo = MIN (lo, luma);
+        hi = MAX (hi, luma);
+      }
+  g_assert_cmpuint (hi - lo, >, 40);
+}
+
+typedef struct
+{
+  Fixture *fixture;
+  guint64 frames;
+} FramesWait;
+
+static gboolean
+more_frames_cb (gpointer   data,
+                GError   **error)
+{
+  FramesWait *wait = data;
+  Counters counters;
+
+  read_counters (wait->fixture, &counters);
+  return counters.received.video_frames >= wait->frames;
+}
+
+/* Camera off, twice over: the roster says so, the picture goes, no video
+ * arrives, and the camera is closed (its stream leaves PipeWire's graph).
+ * Camera on: it opens again and the picture is back. */
+static void
+test_call_camera_off_and_on (void)
+{
+  Fixture fixture = { 0 };
+  Counters before, after;
+  PxLocalMedia *local;
+  PxRemoteMedia *remote;
+
+  if (!fixture_start_with (&fixture, TRUE))
+    return;
+  local = px_call_media_get_local (fixture.call_a);
+  assert_studio_at_bob (&fixture);
+  g_assert_true (px_local_media_get_camera_open (local));
+  remote = alice_media_at_bob (&fixture);
+
+  for (guint round = 0; round < 2; round++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      px_local_media_set_camera_off (local, TRUE);
+      g_assert_false (px_local_media_get_camera_open (local));
+      wait_roster_mute (&fixture, TRUE, TRUE);
+      g_assert_true (px_test_harness_wait_for_object_gone (fixture.world.harness,
+                                                           "PipeWire:Interface:Node", "node.name",
+                                                           "parallax-camera",
+                                                           PX_CALL_TEST_WAIT_MS, &error));
+      g_assert_no_error (error);
+      g_assert_null (px_remote_media_dup_frame (remote));
+      read_counters (&fixture, &before);
+      px_call_test_spin (1500);
+      read_counters (&fixture, &after);
+      g_assert_cmpuint (after.video_sent, ==, before.video_sent);
+      g_assert_cmpuint (after.received.video_packets, ==, before.received.video_packets);
+      g_assert_null (px_remote_media_dup_frame (remote));
+      /* Voice went on meanwhile. */
+      g_assert_cmpuint (after.received.voice_packets, >, before.received.voice_packets);
+
+      px_local_media_set_camera_off (local, FALSE);
+      g_assert_true (px_local_media_get_camera_open (local));
+      wait_roster_mute (&fixture, TRUE, FALSE);
+      assert_studio_at_bob (&fixture);
+      g_test_message ("camera off and on again, round %u: video is back", round + 1);
+    }
+
+  /* The preferences' limits apply at once: the bitrate drops to the
+   * ceiling, the camera reopens within the height (this camera offers one
+   * size only, 240 lines, within it), and the video goes on. */
+  px_local_media_set_video_limits (local, 240, 300);
+  g_assert_cmpuint (px_local_media_get_video_max_height (local), ==, 240);
+  g_assert_cmpuint (px_local_media_get_video_max_kbps (local), ==, 300);
+  g_assert_cmpuint (px_local_media_get_video_bitrate (local), <=, 300);
+  g_assert_true (px_local_media_get_camera_open (local));
+  {
+    g_autoptr(GError) error = NULL;
+    FramesWait wait = { &fixture, 0 };
+
+    read_counters (&fixture, &before);
+    wait.frames = before.received.video_frames + 5;
+    px_call_test_wait_until (more_frames_cb, &wait, "video after the new limits", &error);
+    g_assert_no_error (error);
+    assert_studio_at_bob (&fixture);
+  }
+  g_assert_cmpuint (px_local_media_get_camera_height (local), <=, 240);
+  g_assert_cmpuint (px_local_media_get_video_bitrate (local), <=, 300);
+
+  /* Back to the defaults. */
+  px_local_media_set_video_limits (local, 0, 0);
+  g_assert_cmpuint (px_local_media_get_video_max_kbps (local), ==, 2500);
+
+  fixture_stop (&fixture);
+}
+
+typedef struct
+{
+  PxSession *reporter;
+  guint32 publisher;
+  double loss;
+  PxLocalMedia *local;
+  gboolean want_fec;
+} FecWait;
+
+static gboolean
+send_report_cb (gpointer data)
+{
+  FecWait *wait = data;
+
+  px_session_send_receiver_report (wait->reporter, wait->publisher, PX_LOCAL_MEDIA_VOICE_STREAM,
+                                   wait->loss, 20);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+fec_is_cb (gpointer   data,
+           GError   **error)
+{
+  FecWait *wait = data;
+
+  return px_local_media_get_voice_fec (wait->local) == wait->want_fec;
+}
+
+/* A receiver that loses packets tells the publisher, whose voice encoder
+ * switches in-band FEC on; clean reports switch it off again a few
+ * seconds later. The receiver here is a bare session reporting by hand, so
+ * that nothing else reports meanwhile. */
+static void
+test_call_voice_fec (void)
+{
+  PxCallTestWorld world = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PxSession) session_a = NULL;
+  g_autoptr(PxSession) session_b = NULL;
+  g_autoptr(PxCallMedia) call_a = NULL;
+  FecWait wait = { 0 };
+  PxLocalMedia *local;
+  guint timer;
+  gint64 clean_since;
+
+  if (!px_call_test_world_start (&world, 0, 0, TONE_HZ, TONE_VOLUME))
+    return;
+  session_a = px_call_test_join (&world, ROOM, "alice", "Alice");
+  session_b = px_call_test_join (&world, ROOM, "bob", "Bob");
+
+  call_a = px_call_media_new (session_a);
+  local = px_call_media_get_local (call_a);
+  px_local_media_set_camera (local, NULL, NULL);
+  px_local_media_set_microphone (local, world.connection, px_test_node_get_name (world.microphone));
+  px_call_media_set_playback_enabled (call_a, FALSE);
+  g_assert_true (px_call_media_start (call_a, &error));
+  g_assert_no_error (error);
+
+  /* Nobody reported anything: no FEC. */
+  g_assert_false (px_local_media_get_voice_fec (local));
+  g_assert_cmpuint (px_local_media_get_voice_packet_loss (local), ==, 0);
+
+  wait.reporter = session_b;
+  wait.publisher = px_session_participant_get_id (px_session_get_local_participant (session_a));
+  wait.local = local;
+  wait.loss = 0.08;
+  wait.want_fec = TRUE;
+  timer = g_timeout_add (500, send_report_cb, &wait);
+  px_call_test_wait_until (fec_is_cb, &wait, "FEC on after a report of 8 % loss", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (px_local_media_get_voice_packet_loss (local), ==, 8);
+
+  wait.loss = 0.0;
+  wait.want_fec = FALSE;
+  clean_since = g_get_monotonic_time ();
+  px_call_test_wait_until (fec_is_cb, &wait, "FEC off after clean reports", &error);
+  g_assert_no_error (error);
+  g_test_message ("FEC off %.1f s after the reports turned clean",
+                  (g_get_monotonic_time () - clean_since) / 1e6);
+  g_assert_cmpuint (px_local_media_get_voice_packet_loss (local), ==, 0);
+  g_source_remove (timer);
+
+  px_call_media_stop (call_a);
+  px_session_leave (session_a);
+  px_session_leave (session_b);
+  g_clear_object (&call_a);
+  g_clear_object (&session_a);
+  g_clear_object (&session_b);
+  px_call_test_world_stop (&world);
 }
 
 /* Bob turns Alice down to nothing locally: her voice leaves his speaker, but
@@ -493,6 +745,8 @@ main (int    argc,
 
   g_test_add_func ("/call/tone-video-and-mute", test_call_tone_and_video);
   g_test_add_func ("/call/local-mute-and-leave", test_call_local_mute_and_leave);
+  g_test_add_func ("/call/camera-off-and-on", test_call_camera_off_and_on);
+  g_test_add_func ("/call/voice-fec", test_call_voice_fec);
 
   return g_test_run ();
 }

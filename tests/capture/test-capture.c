@@ -13,6 +13,7 @@
 
 #include "capture/px-capture-error.h"
 #include "media/px-pixel-convert.h"
+#include "studio/px-studio-publisher.h"
 #include "px-capture-test.h"
 
 /* SMPTE bars as videotestsrc draws them: seven bars at full intensity across the top
@@ -240,6 +241,81 @@ test_unsupported_format (void)
   g_assert_false (px_camera_source_start (source, &error));
   g_assert_error (error, PX_CAPTURE_ERROR, PX_CAPTURE_ERROR_NOT_FOUND);
 
+  fixture_stop (&fixture);
+}
+
+/* Camera off and on as a meeting does it: stopped for a while, then
+ * started again, twice; frames come back each time, and while stopped our
+ * stream is gone from the graph (the camera is released). The camera is
+ * the synthetic studio's, a PipeWire node of our own that streams again
+ * to a consumer that comes back, as a V4L2 camera does. (GStreamer's
+ * pipewiresink, the other tests' fake camera, sends nothing more once its
+ * consumer has been away for a second or so: a fault of that producer,
+ * not of the stream here, which reconnects alike to both.) */
+static void
+test_stop_wait_start (void)
+{
+  g_autoptr(PxStudioRig) rig = px_studio_rig_new_line (1, 0.12, 320, 240, 1.5);
+  g_autoptr(PxStudioPerson) person = px_studio_person_new (1.75, 1);
+  g_autoptr(PxStudio) studio = NULL;
+  g_autoptr(PxStudioPublisher) publisher = NULL;
+  g_autoptr(PxCameraSource) source = NULL;
+  g_autoptr(GError) error = NULL;
+  Fixture fixture = { 0 };
+  const char *name;
+  guint64 last_sequence = 0;
+
+  if (!fixture_start (&fixture))
+    return;
+  studio = px_studio_new (rig, person, 1, 1);
+  publisher = px_studio_publisher_new (studio, 15, 0);
+  g_assert_true (px_studio_publisher_start (publisher, &error));
+  g_assert_no_error (error);
+  name = px_studio_rig_get_camera (rig, 0)->id;
+  g_assert_nonnull (px_capture_test_wait_device (fixture.connection, name, &error));
+  g_assert_no_error (error);
+
+  source = px_camera_source_new (fixture.connection, name, 320, 240, 15);
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autoptr(PxFrame) first = NULL;
+      g_autoptr(PxFrame) second = NULL;
+
+      g_assert_true (px_camera_source_start (source, &error));
+      g_assert_no_error (error);
+      first = px_capture_test_wait_frame (source, &error);
+      g_assert_no_error (error);
+      second = px_capture_test_wait_frame (source, &error);
+      g_assert_no_error (error);
+      g_test_message ("round %u: frames %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT,
+                      round, first->sequence, second->sequence);
+      g_assert_cmpuint (first->width, ==, 320);
+      g_assert_cmpuint (second->sequence, >, first->sequence);
+      if (round > 0)
+        g_assert_cmpuint (first->sequence, >, last_sequence);
+      last_sequence = second->sequence;
+
+      px_camera_source_stop (source);
+      g_assert_cmpint (px_camera_source_get_state (source), ==, PX_CAMERA_SOURCE_STATE_IDLE);
+      g_assert_null (px_camera_source_take_frame (source));
+      /* Our stream left the graph: the camera is released. */
+      g_assert_true (px_test_harness_wait_for_object_gone (fixture.harness, "PipeWire:Interface:Node",
+                                                           "node.name", "parallax-camera",
+                                                           PX_CAPTURE_TEST_WAIT_MS, &error));
+      g_assert_no_error (error);
+      /* Off for a moment, the main loop running as in an application. */
+      {
+        gint64 until = g_get_monotonic_time () + 1500 * 1000;
+
+        while (g_get_monotonic_time () < until)
+          {
+            px_capture_test_drain ();
+            g_usleep (10 * 1000);
+          }
+      }
+    }
+
+  px_studio_publisher_stop (publisher);
   fixture_stop (&fixture);
 }
 
@@ -809,6 +885,7 @@ main (int    argc,
     }
   g_test_add_func ("/capture/camera/size-fallback", test_size_fallback);
   g_test_add_func ("/capture/camera/unsupported-format", test_unsupported_format);
+  g_test_add_func ("/capture/camera/stop-wait-start", test_stop_wait_start);
   g_test_add_func ("/capture/camera/hotplug", test_hotplug);
   g_test_add_func ("/capture/camera/unplug-while-streaming", test_unplug_while_streaming);
   g_test_add_func ("/capture/camera/daemon-restart", test_daemon_restart);

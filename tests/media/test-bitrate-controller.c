@@ -113,6 +113,32 @@ test_bounds (void)
   g_assert_cmpuint (feed (controller, &now, 1, &clear), >=, 200);
 }
 
+/* The ceiling the user chose in the preferences applies at once. */
+static void
+test_set_max (void)
+{
+  g_autoptr(PxBitrateController) controller = px_bitrate_controller_new (150, 1000, 2500);
+  PxFlowReport clear = { .in_flight_budget = 100000, .ack_delay_us = 10 * MS };
+  gint64 now = 0;
+
+  g_assert_cmpuint (feed (controller, &now, 600, &clear), ==, 2500);
+  px_bitrate_controller_set_max_kbps (controller, 800);
+  g_assert_cmpuint (px_bitrate_controller_get_max_kbps (controller), ==, 800);
+  g_assert_cmpuint (px_bitrate_controller_get_target_kbps (controller), ==, 800);
+  g_assert_cmpuint (feed (controller, &now, 600, &clear), ==, 800);
+
+  /* A higher ceiling is climbed to, not jumped to. */
+  px_bitrate_controller_set_max_kbps (controller, 2000);
+  g_assert_cmpuint (px_bitrate_controller_get_target_kbps (controller), ==, 800);
+  g_assert_cmpuint (feed (controller, &now, 10, &clear), >, 800);
+  g_assert_cmpuint (feed (controller, &now, 600, &clear), ==, 2000);
+
+  /* Never below the minimum. */
+  px_bitrate_controller_set_max_kbps (controller, 10);
+  g_assert_cmpuint (px_bitrate_controller_get_max_kbps (controller), ==, 150);
+  g_assert_cmpuint (px_bitrate_controller_get_target_kbps (controller), ==, 150);
+}
+
 static void
 notify_cb (GObject    *object,
            GParamSpec *pspec,
@@ -146,6 +172,7 @@ main (int   argc,
   g_test_add_func ("/media/bitrate/backs-off-and-recovers", test_backs_off_and_recovers);
   g_test_add_func ("/media/bitrate/signals-of-congestion", test_signals_of_congestion);
   g_test_add_func ("/media/bitrate/bounds", test_bounds);
+  g_test_add_func ("/media/bitrate/set-max", test_set_max);
   g_test_add_func ("/media/bitrate/notifies", test_notifies);
 
   return g_test_run ();

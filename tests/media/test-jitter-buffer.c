@@ -35,6 +35,8 @@ typedef struct
   double drift;          /* sender clock rate minus one */
   guint seconds;         /* of speech; 0: all the speech there is */
   guint frame_ms;        /* 20, or 10 */
+  gboolean bursty;       /* the network holds packets back and lets them go
+                          * together every 50 to 100 ms */
 } Scenario;
 
 typedef struct
@@ -142,6 +144,7 @@ simulate (const Scenario *scenario,
   guint next_arrival = 0;
   double first_sum = 0, last_sum = 0;
   guint first_n = 0, last_n = 0;
+  gint64 release_us = 0;
   Outcome outcome = { 0 };
 
   g_assert_no_error (error);
@@ -192,6 +195,18 @@ simulate (const Scenario *scenario,
         }
     }
   g_array_sort (arrivals, compare_arrivals);
+
+  /* Bursts: whatever arrived since the last release waits for the next
+   * one, 50 to 100 ms later, and then comes all at once. */
+  if (scenario->bursty)
+    for (guint i = 0; i < arrivals->len; i++)
+      {
+        Arrival *a = &g_array_index (arrivals, Arrival, i);
+
+        while (release_us < a->arrival_us)
+          release_us += g_rand_int_range (rand, 50 * MS, 100 * MS + 1);
+        a->arrival_us = release_us;
+      }
 
   end_us = (gint64) (n_frames * frame_ms * MS / (1.0 + scenario->drift)) + BASE_DELAY
            + scenario->jitter_us;
@@ -369,6 +384,36 @@ test_jitter_and_loss (void)
     }
 }
 
+/* Packets held back and let go in bursts every 50 to 100 ms, on top of
+ * the jitter and loss: the voice goes on without a gap, later. */
+static void
+test_bursts (void)
+{
+  const Scenario scenarios[] = {
+    { "bursts, no loss", 0, 0.00, LOSS_RANDOM, 0.0, 0, 20, TRUE },
+    { "bursts, +-40 ms, no loss", 40 * MS, 0.00, LOSS_RANDOM, 0.0, 0, 20, TRUE },
+    { "bursts, +-40 ms, 5 % random", 40 * MS, 0.05, LOSS_RANDOM, 0.0, 0, 20, TRUE },
+    { "bursts, +-40 ms, 10 % random", 40 * MS, 0.10, LOSS_RANDOM, 0.0, 0, 20, TRUE },
+    { "bursts, +-40 ms, 20 % random", 40 * MS, 0.20, LOSS_RANDOM, 0.0, 0, 20, TRUE },
+    { "bursts, +-40 ms, 10 % bursts", 40 * MS, 0.10, LOSS_BURSTS, 0.0, 0, 20, TRUE },
+    { "bursts, +-40 ms, 10 %, 10 ms", 40 * MS, 0.10, LOSS_RANDOM, 0.0, 0, 10, TRUE },
+  };
+
+  ensure_speech ();
+  for (guint i = 0; i < G_N_ELEMENTS (scenarios); i++)
+    {
+      Outcome o = simulate (&scenarios[i], 300 + i);
+      guint64 sent = o.stats.received + o.stats.lost;
+
+      report (&scenarios[i], &o);
+      check_common (&scenarios[i], &o);
+      /* The target covers the bursts too: few packets come too late. */
+      g_assert_cmpuint (o.stats.target_delay_ms, >=, scenarios[i].jitter_us > 0 ? 100 : 50);
+      g_assert_cmpuint (o.stats.late * 100, <=, sent * 4);
+      g_assert_cmpfloat (o.correlation, >=, 0.93 - 2.5 * scenarios[i].loss);
+    }
+}
+
 static void
 test_clock_drift (void)
 {
@@ -500,6 +545,7 @@ main (int   argc,
 
   g_test_add_func ("/media/jitter-buffer/clean-network", test_clean_network);
   g_test_add_func ("/media/jitter-buffer/jitter-and-loss", test_jitter_and_loss);
+  g_test_add_func ("/media/jitter-buffer/bursts", test_bursts);
   g_test_add_func ("/media/jitter-buffer/clock-drift", test_clock_drift);
   g_test_add_func ("/media/jitter-buffer/bad-input-and-restarts", test_bad_input_and_restarts);
 

@@ -169,6 +169,12 @@ test_control_valid (void)
     { "{\"type\":\"error\",\"code\":\"not-allowed\"}", PX_CONTROL_TYPE_ERROR },
     { "{\"type\":\"draining\",\"grace_seconds\":30}", PX_CONTROL_TYPE_DRAINING },
     { "{\"type\":\"left\",\"participant\":4,\"reason\":\"timeout\"}", PX_CONTROL_TYPE_LEFT },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":0.07,\"jitter_ms\":12}",
+      PX_CONTROL_TYPE_RECEIVER_REPORT },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":0}",
+      PX_CONTROL_TYPE_RECEIVER_REPORT },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":1,\"jitter_ms\":60000}",
+      PX_CONTROL_TYPE_RECEIVER_REPORT },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -188,6 +194,16 @@ test_control_valid (void)
     g_assert_cmpint (px_control_get_int (message, "t9", -1), ==, -1);
     g_assert_cmpstr (px_control_get_string (message, "type", NULL), ==, "ping");
     g_assert_true (px_control_get_bool (message, "absent", TRUE));
+  }
+
+  {
+    g_autoptr(PxControlMessage) message =
+      parse ("{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":0.25}", NULL);
+
+    g_assert_cmpfloat (px_control_get_double (message, "loss", -1.0), ==, 0.25);
+    g_assert_cmpfloat (px_control_get_double (message, "stream", -1.0), ==, 2.0);
+    g_assert_cmpfloat (px_control_get_double (message, "type", -1.0), ==, -1.0);
+    g_assert_cmpfloat (px_control_get_double (message, "jitter_ms", -1.0), ==, -1.0);
   }
 }
 
@@ -224,6 +240,17 @@ test_control_invalid (void)
     { "{\"type\":\"subscribe\",\"all\":true,\"streams\":[]}", PX_CONTROL_ERROR_INVALID_FIELD },
     { "{\"type\":\"subscribe\",\"streams\":[{\"participant\":3}]}", PX_CONTROL_ERROR_INVALID_FIELD },
     { "{\"type\":\"subscribe\",\"streams\":[{\"participant\":-3,\"stream\":1}]}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"loss\":0.1}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":\"7%\"}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":1.5}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":-0.1}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":1e999}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":0,\"jitter_ms\":-1}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":0,\"jitter_ms\":60001}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":2,\"loss\":0,\"jitter_ms\":1.5}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":-3,\"stream\":2,\"loss\":0}", PX_CONTROL_ERROR_INVALID_FIELD },
+    { "{\"type\":\"receiver-report\",\"participant\":3,\"stream\":4294967296,\"loss\":0}", PX_CONTROL_ERROR_INVALID_FIELD },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

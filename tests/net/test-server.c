@@ -265,6 +265,26 @@ test_publish_grants_and_spoofing (void)
     g_assert_nonnull (ack);
     g_assert_cmpint (json_object_get_int_member (ack, "bytes"), >, 0);
   }
+
+  /* Bob reports how Alice's stream arrives; Alice hears it from Bob,
+   * whatever Bob's message claimed. */
+  {
+    g_autofree char *text = g_strdup_printf ("{\"type\":\"receiver-report\",\"participant\":%u,"
+                                             "\"stream\":1,\"loss\":0.25,\"jitter_ms\":30}",
+                                             alice_id);
+    g_autoptr(JsonObject) report = NULL;
+    g_autofree char *text_metrics = NULL;
+
+    px_test_ws_send_text (bob, text);
+    report = px_test_ws_wait_type (alice, "receiver-report", PX_NET_TEST_TIMEOUT_MS);
+    g_assert_nonnull (report);
+    g_assert_cmpint (json_object_get_int_member (report, "participant"), ==, bob_id);
+    g_assert_cmpint (json_object_get_int_member (report, "stream"), ==, 1);
+    g_assert_cmpfloat (json_object_get_double_member (report, "loss"), ==, 0.25);
+    g_assert_cmpint (json_object_get_int_member (report, "jitter_ms"), ==, 30);
+    text_metrics = metrics (server);
+    g_assert_cmpfloat (px_net_test_metric (text_metrics, "parallax_receiver_reports_total"), ==, 1);
+  }
 }
 
 typedef struct
@@ -301,6 +321,8 @@ test_bad_input (void)
     { "wrong header version", NULL, 100, 7, FALSE, 4000 },
     { "unannounced stream", NULL, 100, -1, FALSE, 4000 },
     { "acknowledging unsent bytes", "{\"type\":\"ack\",\"bytes\":1000000}", 0, 0, FALSE, 4000 },
+    { "receiver report out of range", "{\"type\":\"receiver-report\",\"participant\":1,"
+      "\"stream\":2,\"loss\":2.5}", 0, 0, FALSE, 4000 },
     { "oversized control message", NULL, 0, 0, FALSE, 4000 },
   };
   guint delivered_before;

@@ -39,6 +39,11 @@ typedef struct
   guint keyframe_requester;
   JsonObject *calibration;
   gboolean draining;
+  guint reports;              /* receiver reports received */
+  guint32 report_from;
+  guint report_stream;
+  double report_loss;
+  guint report_jitter_ms;
 } Client;
 
 static void
@@ -104,6 +109,21 @@ keyframe_cb (PxSession *session,
 }
 
 static void
+receiver_report_cb (PxSession            *session,
+                    PxSessionParticipant *from,
+                    guint                 stream,
+                    double                loss,
+                    guint                 jitter_ms,
+                    Client               *client)
+{
+  client->reports++;
+  client->report_from = px_session_participant_get_id (from);
+  client->report_stream = stream;
+  client->report_loss = loss;
+  client->report_jitter_ms = jitter_ms;
+}
+
+static void
 calibration_cb (PxSession            *session,
                 PxSessionParticipant *from,
                 JsonObject           *data,
@@ -137,6 +157,7 @@ client_new (const char *url,
   g_signal_connect (client->session, "closed", G_CALLBACK (closed_cb), client);
   g_signal_connect (client->session, "keyframe-requested", G_CALLBACK (keyframe_cb), client);
   g_signal_connect (client->session, "calibration", G_CALLBACK (calibration_cb), client);
+  g_signal_connect (client->session, "receiver-report", G_CALLBACK (receiver_report_cb), client);
   g_signal_connect (px_session_get_participants (client->session), "items-changed",
                     G_CALLBACK (items_changed_cb), client);
   return client;
@@ -290,6 +311,12 @@ static gboolean
 calibration_received (gpointer data)
 {
   return ((Client *) data)->calibration != NULL;
+}
+
+static gboolean
+report_received (gpointer data)
+{
+  return ((Client *) data)->reports > 0;
 }
 
 static gboolean
@@ -521,6 +548,70 @@ test_keyframe_and_calibration (void)
 
   client_free (a);
   client_free (b);
+}
+
+/* A receiver's report reaches the publisher only, from the receiver's id;
+ * reports on nobody, on oneself, or too many at once go no further, and
+ * the session stays joined. */
+static void
+test_receiver_report (void)
+{
+  g_autoptr(PxEmbeddedServer) server = start_server ();
+  Client *a = join_embedded (server, NULL, "rr", "alice", TRUE);
+  Client *b = join_embedded (server, NULL, "rr", "bob", TRUE);
+  Client *c = join_embedded (server, NULL, "rr", "carol", TRUE);
+  guint32 a_id = px_session_participant_get_id (px_session_get_local_participant (a->session));
+  guint32 b_id = px_session_participant_get_id (px_session_get_local_participant (b->session));
+  g_autoptr(JsonObject) data = json_object_new ();
+  guint burst;
+
+  publish_av (a);
+  wait_streams_seen (b, a, 2);
+
+  px_session_send_receiver_report (b->session, a_id, 2, 0.07, 12);
+  g_assert_true (wait_for (report_received, a, "the receiver report"));
+  g_assert_cmpuint (a->reports, ==, 1);
+  g_assert_cmpuint (a->report_from, ==, b_id);
+  g_assert_cmpuint (a->report_stream, ==, 2);
+  g_assert_cmpfloat_with_epsilon (a->report_loss, 0.07, 1e-9);
+  g_assert_cmpuint (a->report_jitter_ms, ==, 12);
+
+  /* Nonsense is clamped before it leaves. (The sleeps outlast the
+   * server's 250 ms between two reports of one stream.) */
+  g_usleep (300 * 1000);
+  a->reports = 0;
+  px_session_send_receiver_report (b->session, a_id, 2, 7.5, G_MAXUINT);
+  g_assert_true (wait_for (report_received, a, "the clamped receiver report"));
+  g_assert_cmpfloat (a->report_loss, ==, 1.0);
+  g_assert_cmpuint (a->report_jitter_ms, ==, 60000);
+
+  /* A burst: the server passes at most one per 250 ms on. Unknown
+   * participants and oneself are ignored. */
+  g_usleep (300 * 1000);
+  a->reports = 0;
+  px_session_send_receiver_report (b->session, 4242, 2, 0.5, 0);
+  px_session_send_receiver_report (b->session, b_id, 2, 0.5, 0);
+  for (burst = 0; burst < 10; burst++)
+    px_session_send_receiver_report (b->session, a_id, 2, 0.0, 0);
+
+  /* A calibration after them all: once it arrived, so did what got through. */
+  json_object_set_int_member (data, "mark", 1);
+  px_session_send_calibration (b->session, data);
+  g_assert_true (wait_for (calibration_received, a, "the calibration"));
+  g_test_message ("%u reports of a burst of 10 arrived", a->reports);
+  g_assert_cmpuint (a->reports, >=, 1);
+  g_assert_cmpuint (a->reports, <, 10);
+  g_assert_cmpfloat (a->report_loss, ==, 0.0);
+  g_assert_cmpuint (a->report_from, ==, b_id);
+  /* Nobody else heard of it, and everyone is still in. */
+  g_assert_cmpuint (c->reports, ==, 0);
+  g_assert_cmpuint (b->reports, ==, 0);
+  g_assert_cmpint (px_session_get_state (b->session), ==, PX_SESSION_STATE_JOINED);
+  g_assert_false (b->closed);
+
+  client_free (a);
+  client_free (b);
+  client_free (c);
 }
 
 /* Frames sent faster than the flow window drains: stale ones are dropped in
@@ -821,6 +912,44 @@ test_identity_replaced (void)
   client_free (observer);
 }
 
+/* Two publishers share one session (a rig and the voice): each replaces
+ * only its own streams, everyone sees the union, and a stream number the
+ * other announced is refused. */
+static void
+test_stream_owners (void)
+{
+  g_autoptr(PxEmbeddedServer) server = start_server ();
+  const PxSessionStream voice[] = { { 2, PX_WIRE_KIND_AUDIO, "microphone" } };
+  const PxSessionStream rig[] = {
+    { 11, PX_WIRE_KIND_VIDEO, "left" },
+    { 12, PX_WIRE_KIND_VIDEO, "right" },
+    { 13, PX_WIRE_KIND_DEPTH, "volumetric" },
+  };
+  const PxSessionStream clash[] = { { 2, PX_WIRE_KIND_VIDEO, "camera" } };
+  int rig_owner, other_owner;
+  g_autoptr(GError) error = NULL;
+  Client *publisher = join_embedded (server, NULL, "owners", "alice", TRUE);
+  Client *observer = join_embedded (server, NULL, "owners", "bob", FALSE);
+
+  g_assert_true (px_session_set_streams (publisher->session, voice, 1, &error));
+  g_assert_true (px_session_set_streams_for (publisher->session, &rig_owner, rig, 3, &error));
+  g_assert_no_error (error);
+  wait_streams_seen (observer, publisher, 4);
+
+  g_assert_false (px_session_set_streams_for (publisher->session, &other_owner, clash, 1, &error));
+  g_assert_error (error, PX_SESSION_ERROR, PX_SESSION_ERROR_FAILED);
+  g_clear_error (&error);
+
+  /* The voice restarts: the rig's streams stay announced. */
+  g_assert_true (px_session_set_streams (publisher->session, voice, 1, &error));
+  wait_streams_seen (observer, publisher, 4);
+  g_assert_true (px_session_set_streams_for (publisher->session, &rig_owner, NULL, 0, &error));
+  wait_streams_seen (observer, publisher, 1);
+
+  client_free (publisher);
+  client_free (observer);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -829,8 +958,10 @@ main (int   argc,
 
   g_test_add_func ("/net/session/loopback", test_loopback);
   g_test_add_func ("/net/session/keyframe-and-calibration", test_keyframe_and_calibration);
+  g_test_add_func ("/net/session/receiver-report", test_receiver_report);
   g_test_add_func ("/net/session/send-congestion", test_send_congestion);
   g_test_add_func ("/net/session/subscriptions", test_subscriptions);
+  g_test_add_func ("/net/session/stream-owners", test_stream_owners);
   g_test_add_func ("/net/session/clock-sync", test_clock_sync);
   g_test_add_func ("/net/session/subscribe-only", test_subscribe_only);
   g_test_add_func ("/net/session/join-errors", test_join_errors);

@@ -13,6 +13,12 @@
  * devices that are gone: the first camera and the default microphone
  * stand in.
  *
+ * The app's participants sidebar lists the client with a webcam badge and
+ * follows its microphone and camera; toasts say when it joins and leaves.
+ * The app's camera unplugged mid-call: a toast says so and the meeting
+ * goes on (the client still hears the app); plugged back, the picture
+ * returns and a toast says so.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -142,6 +148,94 @@ client_has_app_frame (void)
   g_autoptr(PxFrame) frame = px_remote_media_dup_frame (app_at_client ());
 
   return frame != NULL;
+}
+
+static PxParticipantRow *
+client_row (void)
+{
+  PxParticipantList *list = px_call_page_get_participant_list (px_window_get_call_page (fixture.window));
+
+  return px_participant_list_find_row (list, "Client");
+}
+
+static gboolean
+client_row_has_remote (void)
+{
+  return client_row () != NULL && px_participant_row_get_remote (client_row ()) != NULL &&
+         g_strcmp0 (px_participant_row_get_badge (client_row ()), "Webcam") == 0;
+}
+
+/* The client's tone is a voice: the row shows it speaking, and what was
+ * measured of its connection. */
+static gboolean
+client_row_speaking (void)
+{
+  return client_row () != NULL && px_participant_row_get_speaking (client_row ()) &&
+         px_participant_row_get_quality (client_row ()) != PX_CONNECTION_QUALITY_UNKNOWN;
+}
+
+static gboolean
+client_row_muted (void)
+{
+  return client_row () != NULL && px_participant_row_get_mic_muted_shown (client_row ());
+}
+
+static gboolean
+client_row_unmuted (void)
+{
+  return client_row () != NULL && !px_participant_row_get_mic_muted_shown (client_row ());
+}
+
+static gboolean
+client_row_camera_off (void)
+{
+  return client_row () != NULL && px_participant_row_get_camera_off_shown (client_row ());
+}
+
+static gboolean
+client_row_gone (void)
+{
+  return client_row () == NULL;
+}
+
+static const char *toast_wanted;
+
+static gboolean
+toast_shown (void)
+{
+  return g_strcmp0 (px_window_get_last_toast (fixture.window), toast_wanted) == 0;
+}
+
+static void
+wait_for_toast (const char *text)
+{
+  toast_wanted = text;
+  wait_for (toast_shown, text);
+}
+
+static gboolean
+app_camera_open (void)
+{
+  PxCallMedia *call = px_meeting_controller_get_call_media (fixture.controller);
+
+  return call != NULL && px_local_media_get_camera_open (px_call_media_get_local (call));
+}
+
+static gboolean
+app_sends_video (void)
+{
+  static guint64 floor;
+  PxRemoteMediaStats stats;
+
+  px_remote_media_get_stats (app_at_client (), &stats);
+  if (floor == 0)
+    floor = stats.video_frames + 1;
+  if (stats.video_frames >= floor + 10)
+    {
+      floor = 0;
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static gboolean
@@ -301,7 +395,7 @@ static void
 test_two_clients (void)
 {
   PxTestCameraSpec app_camera = {
-    .name = APP_CAMERA, .format = "I420", .width = 320, .height = 240,
+    .name = APP_CAMERA, .description = "App Camera", .format = "I420", .width = 320, .height = 240,
     .framerate = 15, .pattern = "red",
   };
   g_autoptr(GSettings) settings = NULL;
@@ -312,12 +406,14 @@ test_two_clients (void)
   PxRemoteMediaStats before, after;
   guint64 app_sent_before;
   BarPixels bars;
+  PxTestNode *app_camera_node;
 
   /* PipeWire (with its session bus), the client's camera, the microphone
    * and the speaker first: the app finds them as a desktop's devices. */
   if (!px_call_test_world_start (&fixture.world, 320, 240, TONE_HZ, 0.5))
     return;
-  if (px_test_harness_add_camera (fixture.world.harness, &app_camera) == NULL ||
+  app_camera_node = px_test_harness_add_camera (fixture.world.harness, &app_camera);
+  if (app_camera_node == NULL ||
       !px_test_require_programs ("Xvfb", "dbus-daemon", NULL) ||
       px_test_harness_start_display (fixture.world.harness) == NULL)
     {
@@ -363,6 +459,17 @@ test_two_clients (void)
     wait_for (panel_frames_grow, "ten more frames on the panel");
   }
   g_assert_false (px_call_page_get_waiting (px_window_get_call_page (fixture.window)));
+
+  /* The sidebar lists the client, with its webcam; a toast said it came. */
+  wait_for (client_row_has_remote, "the client in the app's participants list");
+  g_assert_cmpuint (px_participant_list_get_n_rows (
+                      px_call_page_get_participant_list (px_window_get_call_page (fixture.window))),
+                    ==, 2);
+  wait_for_toast ("Client joined");
+  toggle ("win.participants");
+  g_assert_true (px_call_page_get_participants_revealed (px_window_get_call_page (fixture.window)));
+  wait_for (client_row_speaking, "the client speaking, in the app's sidebar");
+  toggle ("win.participants");
   px_call_test_spin (500);
   texture = screenshot ("call-with-participant.png");
   count_bar_pixels (texture, &bars);
@@ -417,18 +524,48 @@ test_two_clients (void)
   g_assert_null (px_remote_media_dup_frame (app_at_client ()));
   g_assert_cmpuint (after.voice_packets, >, before.voice_packets);
 
+  /* Camera on again: the camera is opened again and the roster says so.
+   * The GStreamer fake camera sends nothing to a consumer that left and
+   * came back (tests/call's camera-off test uses the studio's camera for
+   * the pictures); the unplug and replug below brings its picture back. */
   toggle ("win.camera");
   g_assert_true (px_call_test_wait_property (G_OBJECT (app_participant), "video-muted", FALSE));
-  wait_for (client_has_app_frame, "the app's picture back at the client");
+  wait_for (app_camera_open, "the app's camera open again");
 
-  /* The client leaves: its panel goes. */
+  /* The client mutes and turns its camera off: the app's sidebar shows it. */
+  px_local_media_set_microphone_muted (px_call_media_get_local (fixture.client_call), TRUE);
+  wait_for (client_row_muted, "the client's microphone off in the app's sidebar");
+  px_local_media_set_camera_off (px_call_media_get_local (fixture.client_call), TRUE);
+  wait_for (client_row_camera_off, "the client's camera off in the app's sidebar");
+  px_local_media_set_microphone_muted (px_call_media_get_local (fixture.client_call), FALSE);
+  px_local_media_set_camera_off (px_call_media_get_local (fixture.client_call), FALSE);
+  wait_for (client_row_unmuted, "the client's microphone on again in the app's sidebar");
+
+  /* The app's camera is unplugged: the meeting goes on, a toast says why
+   * the picture stopped; plugged back in, the picture returns. */
+  g_assert_true (px_test_harness_remove_node (fixture.world.harness, app_camera_node));
+  wait_for_toast ("Camera “App Camera” disconnected: the meeting goes on without it");
+  g_assert_cmpint (px_meeting_controller_get_state (fixture.controller), ==, PX_MEETING_STATE_JOINED);
+  g_assert_cmpstr (px_window_get_page_name (fixture.window), ==, "call");
+  px_remote_media_get_stats (app_at_client (), &before);
+  px_call_test_spin (1000);
+  px_remote_media_get_stats (app_at_client (), &after);
+  g_assert_cmpuint (after.voice_packets, >, before.voice_packets);
+  app_camera_node = px_test_harness_add_camera (fixture.world.harness, &app_camera);
+  g_assert_nonnull (app_camera_node);
+  wait_for_toast ("Camera “App Camera” is back");
+  wait_for (app_sends_video, "the app's picture at the client after the camera came back");
+
+  /* The client leaves: its panel and its row go, a toast says so. */
   client_leave ();
   wait_for (no_panel, "the client's panel to leave the stage");
+  wait_for (client_row_gone, "the client to leave the app's sidebar");
+  wait_for_toast ("Client left");
   wait_for (waiting_again, "the waiting status to come back");
   g_assert_nonnull (px_meeting_controller_get_call_media (fixture.controller));
 
   /* Leaving stops the app's media. */
-  toggle ("win.leave");
+  toggle ("win.leave-now");
   g_assert_null (px_meeting_controller_get_call_media (fixture.controller));
 
   /* The next meeting starts as the settings say, microphone off; chosen
@@ -458,7 +595,7 @@ test_two_clients (void)
   wait_for (client_decodes_voice, "the default microphone's voice at the client");
   client_leave ();
   wait_for (no_panel, "the client's panel to leave the stage again");
-  toggle ("win.leave");
+  toggle ("win.leave-now");
 
   /* The shared session bus connection raises SIGTERM when its bus goes
    * away, and GDK exits when its X server does: detach from both first. */

@@ -6,9 +6,12 @@
  * by the app lets someone in, over the LAN address once LAN guests are
  * allowed; a real parallax-server refuses a token it did
  * not sign, and a closed port cannot be reached, each with the sentence the
- * user reads; the right token joins it, and when it goes away the call page
- * says it is reconnecting; an invite link opened on the app fills the join
- * page and waits for the user.
+ * user reads, as does an expired one; the right token joins it, and when
+ * it goes away the call page says it is reconnecting, until it is back on
+ * the same port and the meeting resumes; a token without the publish
+ * grant joins as a viewer, and a toast says so; an invite link opened on
+ * the app, or pasted into a field, fills the join page and waits for the
+ * user. Every error a join can end with is worded for people.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -196,7 +199,7 @@ press_join (PxJoinTarget *target)
 static void
 leave (void)
 {
-  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.leave", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.leave-now", NULL);
   g_assert_cmpstr (px_window_get_page_name (fixture.window), ==, "join");
   g_assert_cmpint (px_meeting_controller_get_state (fixture.controller), ==, PX_MEETING_STATE_IDLE);
 }
@@ -371,11 +374,13 @@ server_listening_cb (gpointer   user_data,
   return FALSE;
 }
 
+/* Starts parallax-server on *@port (0: any free one), and says where. */
 static PxTestProcess *
 start_server (guint *port)
 {
   g_autofree char *path = g_build_filename (g_getenv ("PX_BUILD_DIR"), "app", "parallax-server", NULL);
-  const char *argv[] = { path, "--address", "127.0.0.1", "--port", "0", NULL };
+  g_autofree char *port_text = g_strdup_printf ("%u", *port);
+  const char *argv[] = { path, "--address", "127.0.0.1", "--port", port_text, NULL };
   const char *env[] = { "PARALLAX_SECRET=" SERVER_SECRET, NULL };
   g_autoptr(GError) error = NULL;
   ServerWait wait = { 0 };
@@ -390,15 +395,38 @@ start_server (guint *port)
 }
 
 static char *
-mint (const char *secret,
-      const char *room)
+mint_full (const char *secret,
+           const char *room,
+           gint64      valid_s,
+           gboolean    can_publish)
 {
   g_autoptr(PxTokenClaims) claims = px_token_claims_new (room, "visitor", "Visitor",
-                                                         g_get_real_time () / G_USEC_PER_SEC + 600,
-                                                         TRUE, TRUE);
+                                                         g_get_real_time () / G_USEC_PER_SEC + valid_s,
+                                                         can_publish, TRUE);
   g_autoptr(GBytes) key = g_bytes_new (secret, strlen (secret));
 
   return px_token_mint (claims, key);
+}
+
+static char *
+mint (const char *secret,
+      const char *room)
+{
+  return mint_full (secret, room, 600, TRUE);
+}
+
+static gboolean
+not_reconnecting (gpointer data)
+{
+  return !px_call_page_get_reconnecting (px_window_get_call_page (fixture.window)) &&
+         px_meeting_controller_get_state (fixture.controller) == PX_MEETING_STATE_JOINED;
+}
+
+static gboolean
+toast_starts_with (gpointer data)
+{
+  return g_str_has_prefix (px_window_get_last_toast (fixture.window) ?
+                           px_window_get_last_toast (fixture.window) : "", data);
 }
 
 static void
@@ -424,7 +452,11 @@ test_remote_server (void)
   g_autofree char *url = g_strdup_printf ("ws://127.0.0.1:%u", port);
   g_autofree char *wrong = mint ("some-other-secret-0123456789abcdef", ROOM);
   g_autofree char *right = mint (SERVER_SECRET, ROOM);
+  g_autofree char *expired = mint_full (SERVER_SECRET, ROOM, -3600, TRUE);
+  g_autofree char *viewer = mint_full (SERVER_SECRET, ROOM, 600, FALSE);
   g_autoptr(PxJoinTarget) wrong_target = px_join_target_new_with_token (url, ROOM, "Visitor", wrong);
+  g_autoptr(PxJoinTarget) expired_target = px_join_target_new_with_token (url, ROOM, "Visitor", expired);
+  g_autoptr(PxJoinTarget) viewer_target = px_join_target_new_with_token (url, ROOM, "Visitor", viewer);
   g_autoptr(PxJoinTarget) no_token = px_join_target_new (url, "other-room", "Visitor");
   g_autoptr(PxJoinTarget) right_target = px_join_target_new_with_token (url, ROOM, "Visitor", right);
 
@@ -434,6 +466,17 @@ test_remote_server (void)
   assert_join_error ("did not accept your invitation");
   settle ();
   save_screenshot ("join-refused.png");
+
+  /* An invitation past its time. */
+  press_join (expired_target);
+  wait_for (not_joining, NULL, "the server to refuse the expired token");
+  assert_join_error ("has expired");
+
+  /* An invitation to watch only: in, as a viewer, and told so. */
+  press_join (viewer_target);
+  wait_for (on_page, "call", "the app to join as a viewer");
+  wait_for (toast_starts_with, (gpointer) "You joined as a viewer", "the viewer toast");
+  leave ();
 
   /* No invitation for that room at all: refused before connecting. */
   press_join (no_token);
@@ -456,6 +499,13 @@ test_remote_server (void)
   settle ();
   save_screenshot ("call-reconnecting.png");
   g_assert_nonnull (px_window_get_joined_target (fixture.window));
+
+  /* Back on the same port: the meeting resumes by itself. */
+  server = start_server (&port);
+  wait_for (not_reconnecting, NULL, "the meeting to resume on the restarted server");
+  g_assert_cmpstr (px_window_get_page_name (fixture.window), ==, "call");
+  g_assert_cmpstr (px_join_target_get_server_url (px_window_get_joined_target (fixture.window)),
+                   ==, url);
 
   leave ();
   g_assert_false (px_call_page_get_reconnecting (px_window_get_call_page (fixture.window)));
@@ -484,6 +534,38 @@ test_unreachable (void)
   press_join (target);
   wait_for (not_joining, NULL, "the connection to fail");
   assert_join_error ("could not be reached");
+}
+
+/* Every way a join can fail reads as a sentence that says what to do. */
+static void
+test_error_words (void)
+{
+  static const struct { int code; const char *fragment; } cases[] = {
+    { PX_SESSION_ERROR_UNREACHABLE, "could not be reached" },
+    { PX_SESSION_ERROR_UNAUTHORIZED, "Ask the organizer for a new invite link" },
+    { PX_SESSION_ERROR_TOKEN_EXPIRED, "has expired" },
+    { PX_SESSION_ERROR_WRONG_ROOM, "another room" },
+    { PX_SESSION_ERROR_ROOM_FULL, "full" },
+    { PX_SESSION_ERROR_NOT_ALLOWED, "does not allow" },
+    { PX_SESSION_ERROR_SERVER_DRAINING, "shutting down" },
+    { PX_SESSION_ERROR_INVALID_URL, "Check the address" },
+  };
+  g_autoptr(GError) tls = g_error_new_literal (PX_SESSION_ERROR, PX_SESSION_ERROR_UNREACHABLE,
+                                               "TLS certificate unknown");
+  g_autofree char *certificate = px_meeting_describe_error (tls, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (PX_SESSION_ERROR, cases[i].code, "raw");
+      g_autofree char *words = px_meeting_describe_error (error, FALSE);
+
+      g_test_message ("%d: %s", cases[i].code, words);
+      g_assert_nonnull (strstr (words, cases[i].fragment));
+      /* Never the engine's own wording. */
+      g_assert_null (strstr (words, "raw"));
+    }
+  /* Over TLS, the certificate is named as a possible cause. */
+  g_assert_nonnull (strstr (certificate, "certificate"));
 }
 
 static void
@@ -555,6 +637,29 @@ test_invite_link_fills (void)
   g_assert_nonnull (px_join_page_get_error (px_window_get_join_page (fixture.window)));
   g_assert_nonnull (strstr (px_join_page_get_error (px_window_get_join_page (fixture.window)),
                             "no access token"));
+
+  /* Pasted into a field, a link fills them all and brings its token. */
+  {
+    g_autofree char *pasted_token = mint (SERVER_SECRET, "pasted");
+    g_autofree char *pasted = g_strdup_printf ("parallax://127.0.0.1:9/pasted?token=%s&name=Paster",
+                                               pasted_token);
+    g_autoptr(PxJoinTarget) here = px_join_target_new ("", "", "Someone");
+    GObject *room_row;
+
+    px_window_show_join (fixture.window, here);
+    g_assert_true (px_join_page_get_this_computer (px_window_get_join_page (fixture.window)));
+    room_row = gtk_widget_get_template_child (GTK_WIDGET (px_window_get_join_page (fixture.window)),
+                                              PX_TYPE_JOIN_PAGE, "room_row");
+    gtk_editable_set_text (GTK_EDITABLE (room_row), pasted);
+    settle ();
+    g_clear_object (&filled);
+    filled = join_page_target ();
+    g_assert_false (px_join_page_get_this_computer (px_window_get_join_page (fixture.window)));
+    g_assert_cmpstr (px_join_target_get_server_url (filled), ==, "ws://127.0.0.1:9");
+    g_assert_cmpstr (px_join_target_get_room (filled), ==, "pasted");
+    g_assert_cmpstr (px_join_target_get_display_name (filled), ==, "Paster");
+    g_assert_cmpstr (px_window_get_invite_token (fixture.window), ==, pasted_token);
+  }
 }
 
 /* Screenshots show each state, not a crossfade between two. */
@@ -605,6 +710,7 @@ main (int   argc,
   g_test_add_func ("/ui/join/remote-server", test_remote_server);
   g_test_add_func ("/ui/join/unreachable", test_unreachable);
   g_test_add_func ("/ui/join/cancel", test_cancel);
+  g_test_add_func ("/ui/join/error-words", test_error_words);
   g_test_add_func ("/ui/join/invite-link-fills", test_invite_link_fills);
 
   status = g_test_run ();

@@ -288,8 +288,16 @@ static void
 test_leave (void)
 {
   PxMeetingController *controller = px_application_get_meeting_controller (fixture.app);
+  AdwMessageDialog *dialog;
 
+  /* Ctrl+W asks first; the meeting goes on until the user says Leave. */
   gtk_widget_activate_action (GTK_WIDGET (fixture.window), "win.leave", NULL);
+  dialog = px_window_get_leave_dialog (fixture.window);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (px_window_get_page_name (fixture.window), ==, "call");
+  g_assert_nonnull (px_meeting_controller_get_session (controller));
+  adw_message_dialog_response (dialog, "leave");
+  g_assert_null (px_window_get_leave_dialog (fixture.window));
   g_assert_cmpstr (px_window_get_page_name (fixture.window), ==, "join");
   g_assert_null (px_window_get_joined_target (fixture.window));
   g_assert_null (px_meeting_controller_get_session (controller));

@@ -8,7 +8,7 @@
  * microphone and the speaker's monitor; the delay of each burst is the time
  * between its onset on the two taps. Reported: p50 and p95 over BURSTS
  * bursts (default 40), against the 60 ms target, with 20 ms Opus frames
- * (the default) and with 10 ms ones.
+ * and with 10 ms ones (the default).
  *
  * The reference, measured in the same run: the same bursts through the
  * Opus encoder and the jitter buffer alone, on a simulated clock with
