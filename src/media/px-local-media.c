@@ -19,6 +19,7 @@
 #include "capture/px-camera-source.h"
 #include "capture/px-microphone-source.h"
 #include "media/px-bitrate-controller.h"
+#include "media/px-flow-report.h"
 #include "media/px-local-media.h"
 #include "media/px-video-encoder.h"
 #include "media/px-voice-encoder.h"
@@ -27,9 +28,6 @@
 #define VIDEO_START_KBPS      1000
 #define VIDEO_MAX_KBPS        2500
 #define FLOW_CHECK_MS         500
-/* The server's default flow window (PROTOCOL.md); the congestion test of
- * the controller only needs its order of magnitude. */
-#define FLOW_WINDOW_BYTES     (1024 * 1024)
 #define MIC_POLL_US           2000
 /* Receiver reports: the worst loss any receiver reported is held this
  * long before a lower one replaces it, so FEC does not flap on and off
@@ -411,18 +409,9 @@ flow_check_cb (gpointer data)
 {
   PxLocalMedia *self = data;
   PxFlowReport report = { 0 };
-  guint64 dropped = px_session_get_dropped_frames (self->session);
-  gint64 round_trip = px_session_get_round_trip (self->session);
   guint kbps;
 
-  /* A fresh join may start the count again. */
-  report.frames_dropped = dropped >= self->last_dropped
-                          ? (guint) MIN (dropped - self->last_dropped, G_MAXUINT) : 0;
-  self->last_dropped = dropped;
-  report.bytes_in_flight = px_session_get_in_flight_bytes (self->session)
-                           + px_session_get_queued_bytes (self->session);
-  report.in_flight_budget = FLOW_WINDOW_BYTES;
-  report.ack_delay_us = round_trip > 0 ? round_trip : -1;
+  px_flow_report_sample (&report, self->session, &self->last_dropped);
 
   /* Reports that stopped coming let FEC go off again. */
   update_voice_loss (self, g_get_monotonic_time ());

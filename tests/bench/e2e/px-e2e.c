@@ -1159,7 +1159,7 @@ report (const RunOptions *options,
                 "p95 %.1f ms over all sessions; fan-out (built -> received) p50 %.1f ms, p95 %.1f ms\n",
                 options->receivers, least / seconds, median (decoded_meta), percentile (decoded_meta, 0.95),
                 median (fanout_all), percentile (fanout_all, 0.95));
-        /* For tests/bench/e2e/e2e.sh --scale. */
+        /* For tests/bench/e2e.sh --scale. */
         printf ("e2e-scale receivers=%u server_cpu_pct=%.1f server_rss_mb=%.1f p50_ms=%.1f p95_ms=%.1f "
                 "decoded_p50_ms=%.1f fanout_p50_ms=%.1f fanout_p95_ms=%.1f slowest_fps=%.1f\n",
                 options->receivers,

@@ -1,8 +1,7 @@
 #!/bin/sh
 # e2e.sh: glass-to-glass latency of Parallax on this machine, from pixels.
 #
-#   tests/bench/e2e/e2e.sh [--seconds N] [--receivers N] [--build DIR] [--scale] [--no-audio]
-#                          [--vp8-one-thread]
+#   tests/bench/e2e.sh [--seconds N] [--receivers N] [--build DIR] [--scale] [--no-audio]
 #
 # Builds what it needs (meson, in _build or DIR), then runs px-e2e: a private
 # PipeWire, the synthetic studio's two 640x480 cameras at 30 fps with each
@@ -14,9 +13,6 @@
 #
 # --scale: the same with 1, 5, 20 and 50 receiving sessions, a table of the
 # server's CPU and the latency each step adds.
-# --vp8-one-thread: with libvpx's VP8 codecs held to one thread (a preloaded
-# module), to compare: their threads spin while waiting for each other, which
-# costs most of the CPU when the cores are busy (see bench-vp8-threads).
 #
 # The last line is machine-readable:
 #   e2e p50_ms=… p95_ms=… p99_ms=… fps=… down_kbps=… up_kbps=… audio_p50_ms=… audio_p95_ms=…
@@ -24,17 +20,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
 
-source_dir=$(cd "$(dirname "$0")/../../.." && pwd)
+source_dir=$(cd "$(dirname "$0")/../.." && pwd)
 build_dir="$source_dir/_build"
 seconds=20
 receivers=1
 scale=0
 audio=1
 bursts=30
-one_thread=0
 
 usage() {
-    echo "usage: $0 [--seconds N] [--receivers N] [--build DIR] [--scale] [--no-audio] [--vp8-one-thread]" >&2
+    echo "usage: $0 [--seconds N] [--receivers N] [--build DIR] [--scale] [--no-audio]" >&2
     exit 2
 }
 
@@ -45,7 +40,6 @@ while [ $# -gt 0 ]; do
         --build) [ $# -ge 2 ] || usage; build_dir=$2; shift 2 ;;
         --scale) scale=1; shift ;;
         --no-audio) audio=0; shift ;;
-        --vp8-one-thread) one_thread=1; shift ;;
         -h|--help) usage ;;
         *) echo "$0: unknown option $1" >&2; usage ;;
     esac
@@ -57,7 +51,7 @@ esac
 if [ ! -f "$build_dir/build.ninja" ]; then
     meson setup "$build_dir" "$source_dir" >/dev/null
 fi
-meson compile -C "$build_dir" parallax-server px-e2e px-vp8-one-thread bench-call-latency >/dev/null
+meson compile -C "$build_dir" parallax-server px-e2e bench-call-latency >/dev/null
 
 # As under `meson test`: settings in memory, schemas from the build tree.
 export GSETTINGS_BACKEND=memory
@@ -67,11 +61,7 @@ export PX_SOURCE_DIR="$source_dir"
 
 e2e="$build_dir/tests/bench/e2e/px-e2e"
 run_e2e() {
-    if [ "$one_thread" = 1 ]; then
-        LD_PRELOAD="$build_dir/tests/bench/e2e/px-vp8-one-thread.so${LD_PRELOAD:+:$LD_PRELOAD}" "$e2e" "$@"
-    else
-        "$e2e" "$@"
-    fi
+    "$e2e" "$@"
 }
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -98,7 +88,6 @@ if [ "$scale" = 1 ]; then
     echo
 fi
 
-[ "$one_thread" = 0 ] || echo "(VP8 held to one thread)"
 run_e2e run --seconds "$seconds" --receivers "$receivers" > "$out" 2>&1 || {
     cat "$out"
     echo "$0: px-e2e failed" >&2
@@ -110,7 +99,7 @@ video=$(grep '^e2e ' "$out" | tail -n 1)
 audio_p50=nan
 audio_p95=nan
 if [ "$audio" = 1 ]; then
-    if "$build_dir/tests/bench/call/bench-call-latency" "$bursts" -p /bench/call/mouth-to-ear/20ms \
+    if "$build_dir/tests/bench/call/bench-call-latency" "$bursts" -p /bench/call/mouth-to-ear/10ms \
             > "$out" 2>&1; then
         line=$(grep '^mouth-to-ear ' "$out" | head -n 1)
         echo "$line"
