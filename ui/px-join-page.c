@@ -29,6 +29,7 @@
 #include "capture/px-device-monitor.h"
 #include "capture/px-microphone-source.h"
 #include "media/px-pixel-convert.h"
+#include "px-device-row.h"
 #include "px-join-page.h"
 #include "px-ui-resources.h"
 
@@ -270,27 +271,13 @@ start_microphone (PxJoinPage *self)
 
 /* Selects the remembered device of @key if the list holds it. */
 static void
-select_remembered (PxJoinPage      *self,
-                   AdwComboRow     *row,
-                   PxDeviceMonitor *monitor,
-                   const char      *key)
+select_remembered (PxJoinPage  *self,
+                   AdwComboRow *row,
+                   const char  *key)
 {
   g_autofree char *wanted = g_settings_get_string (self->settings, key);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (monitor));
 
-  if (*wanted == '\0')
-    return;
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(PxCaptureDevice) device = g_list_model_get_item (G_LIST_MODEL (monitor), i);
-
-      if (g_str_equal (px_capture_device_get_name (device), wanted))
-        {
-          if (adw_combo_row_get_selected (row) != i)
-            adw_combo_row_set_selected (row, i);
-          return;
-        }
-    }
+  px_device_row_select_name (row, wanted);
 }
 
 static void
@@ -302,9 +289,9 @@ lists_changing_cb (PxJoinPage *self)
 static void
 lists_changed_cb (PxJoinPage *self)
 {
-  select_remembered (self, self->camera_row, self->cameras, "camera-device");
-  select_remembered (self, self->microphone_row, self->microphones, "microphone-device");
-  select_remembered (self, self->speaker_row, self->speakers, "speaker-device");
+  select_remembered (self, self->camera_row, "camera-device");
+  select_remembered (self, self->microphone_row, "microphone-device");
+  select_remembered (self, self->speaker_row, "speaker-device");
   self->lists_changing = FALSE;
   update_camera_status (self);
 }
@@ -352,13 +339,9 @@ set_up_row (PxJoinPage      *self,
             PxDeviceMonitor *monitor,
             GCallback        selected_cb)
 {
-  /* Before the drop-down's own handler, and after it: see lists_changing. */
-  g_signal_connect_swapped (monitor, "items-changed", G_CALLBACK (lists_changing_cb), self);
-  adw_combo_row_set_expression (row, gtk_property_expression_new (PX_TYPE_CAPTURE_DEVICE, NULL,
-                                                                  "description"));
-  adw_combo_row_set_model (row, G_LIST_MODEL (monitor));
-  g_signal_connect_object (monitor, "items-changed", G_CALLBACK (lists_changed_cb), self,
-                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  /* See lists_changing. */
+  px_device_row_bind (row, G_LIST_MODEL (monitor), G_CALLBACK (lists_changing_cb),
+                      G_CALLBACK (lists_changed_cb), self);
   g_signal_connect_swapped (row, "notify::selected", selected_cb, self);
 }
 

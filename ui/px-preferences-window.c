@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "capture/px-device-monitor.h"
+#include "px-device-row.h"
 #include "px-preferences-window.h"
 #include "px-stage.h"
 #include "px-studio-setup-window.h"
@@ -90,25 +91,11 @@ px_preferences_window_display_width_changed_cb (GtkSpinButton       *spin,
 static void
 select_remembered (PxPreferencesWindow *self,
                    AdwComboRow         *row,
-                   PxDeviceMonitor     *monitor,
                    const char          *key)
 {
   g_autofree char *wanted = g_settings_get_string (self->settings, key);
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (monitor));
 
-  if (*wanted == '\0')
-    return;
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(PxCaptureDevice) device = g_list_model_get_item (G_LIST_MODEL (monitor), i);
-
-      if (g_str_equal (px_capture_device_get_name (device), wanted))
-        {
-          if (adw_combo_row_get_selected (row) != i)
-            adw_combo_row_set_selected (row, i);
-          return;
-        }
-    }
+  px_device_row_select_name (row, wanted);
 }
 
 static void
@@ -120,9 +107,9 @@ px_preferences_window_lists_changing_cb (PxPreferencesWindow *self)
 static void
 px_preferences_window_lists_changed_cb (PxPreferencesWindow *self)
 {
-  select_remembered (self, self->camera_row, self->cameras, "camera-device");
-  select_remembered (self, self->microphone_row, self->microphones, "microphone-device");
-  select_remembered (self, self->speaker_row, self->speakers, "speaker-device");
+  select_remembered (self, self->camera_row, "camera-device");
+  select_remembered (self, self->microphone_row, "microphone-device");
+  select_remembered (self, self->speaker_row, "speaker-device");
   self->lists_changing = FALSE;
 }
 
@@ -145,16 +132,10 @@ set_up_device_row (PxPreferencesWindow *self,
                    const char          *key)
 {
   g_object_set_data (G_OBJECT (row), "px-settings-key", (gpointer) key);
-  /* Before the drop-down's own handler, and after it: see lists_changing. */
-  g_signal_connect_object (monitor, "items-changed",
-                           G_CALLBACK (px_preferences_window_lists_changing_cb), self,
-                           G_CONNECT_SWAPPED);
-  adw_combo_row_set_expression (row, gtk_property_expression_new (PX_TYPE_CAPTURE_DEVICE, NULL,
-                                                                  "description"));
-  adw_combo_row_set_model (row, G_LIST_MODEL (monitor));
-  g_signal_connect_object (monitor, "items-changed",
-                           G_CALLBACK (px_preferences_window_lists_changed_cb), self,
-                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  /* See lists_changing. */
+  px_device_row_bind (row, G_LIST_MODEL (monitor),
+                      G_CALLBACK (px_preferences_window_lists_changing_cb),
+                      G_CALLBACK (px_preferences_window_lists_changed_cb), self);
   g_signal_connect (row, "notify::selected",
                     G_CALLBACK (px_preferences_window_device_selected_cb), self);
 }

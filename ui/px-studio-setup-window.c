@@ -29,6 +29,7 @@
 #include "recon/px-stereo-calibration.h"
 #include "px-studio-setup-preview.h"
 #include "px-studio-setup-window.h"
+#include "px-device-row.h"
 #include "px-ui-resources.h"
 
 #define CHECK_INTERVAL_MS 1000
@@ -327,29 +328,6 @@ update_views (PxStudioSetupWindow *self)
                                           selected_camera (self->right_row), width, height);
 }
 
-static gboolean
-select_camera (PxStudioSetupWindow *self,
-               AdwComboRow         *row,
-               const char          *name)
-{
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->cameras));
-
-  if (name == NULL)
-    return FALSE;
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(PxCaptureDevice) device = g_list_model_get_item (G_LIST_MODEL (self->cameras), i);
-
-      if (g_str_equal (px_capture_device_get_name (device), name))
-        {
-          if (adw_combo_row_get_selected (row) != i)
-            adw_combo_row_set_selected (row, i);
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
 static void
 remember_cameras (PxStudioSetupWindow *self)
 {
@@ -370,12 +348,12 @@ select_initial (PxStudioSetupWindow *self)
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->cameras));
 
   self->updating = TRUE;
-  if (g_strv_length (remembered) == 2 && select_camera (self, self->left_row, remembered[0])
-      && select_camera (self, self->right_row, remembered[1]))
+  if (g_strv_length (remembered) == 2 && px_device_row_select_name (self->left_row, remembered[0])
+      && px_device_row_select_name (self->right_row, remembered[1]))
     ;
   else if (self->rig != NULL && px_rig_get_pair (self->rig, 0, &left, &right)
-           && select_camera (self, self->left_row, left->id)
-           && select_camera (self, self->right_row, right->id))
+           && px_device_row_select_name (self->left_row, left->id)
+           && px_device_row_select_name (self->right_row, right->id))
     ;
   else if (n >= 2 && g_strcmp0 (selected_camera (self->left_row),
                                 selected_camera (self->right_row)) == 0)
@@ -555,7 +533,7 @@ import_data (PxStudioSetupWindow *self,
   /* Cameras named as in the rig are the rig's cameras. */
   px_rig_get_pair (rig, 0, &left, &right);
   self->updating = TRUE;
-  if (select_camera (self, self->left_row, left->id) && select_camera (self, self->right_row, right->id))
+  if (px_device_row_select_name (self->left_row, left->id) && px_device_row_select_name (self->right_row, right->id))
     {
       self->updating = FALSE;
       remember_cameras (self);
@@ -693,19 +671,14 @@ px_studio_setup_window_constructed (GObject *object)
     {
       AdwComboRow *row = i == 0 ? self->left_row : self->right_row;
 
-      /* Before the drop-downs' own handlers, and after them. */
-      g_signal_connect_object (self->cameras, "items-changed",
-                               G_CALLBACK (px_studio_setup_window_lists_changing_cb), self,
-                               G_CONNECT_SWAPPED);
-      adw_combo_row_set_expression (row, gtk_property_expression_new (PX_TYPE_CAPTURE_DEVICE,
-                                                                      NULL, "description"));
-      adw_combo_row_set_model (row, G_LIST_MODEL (self->cameras));
+      /* The list-changed handler once, after both rows followed. */
+      px_device_row_bind (row, G_LIST_MODEL (self->cameras),
+                          G_CALLBACK (px_studio_setup_window_lists_changing_cb),
+                          i == 1 ? G_CALLBACK (px_studio_setup_window_lists_changed_cb) : NULL,
+                          self);
       g_signal_connect_swapped (row, "notify::selected",
                                 G_CALLBACK (px_studio_setup_window_camera_selected_cb), self);
     }
-  g_signal_connect_object (self->cameras, "items-changed",
-                           G_CALLBACK (px_studio_setup_window_lists_changed_cb), self,
-                           G_CONNECT_SWAPPED | G_CONNECT_AFTER);
   select_initial (self);
 
   self->check_source_id = g_timeout_add (CHECK_INTERVAL_MS, px_studio_setup_window_check_tick_cb,
@@ -867,7 +840,7 @@ px_studio_setup_window_select_cameras (PxStudioSetupWindow *self,
   g_return_val_if_fail (PX_IS_STUDIO_SETUP_WINDOW (self), FALSE);
 
   self->updating = TRUE;
-  found = select_camera (self, self->left_row, left) && select_camera (self, self->right_row, right);
+  found = px_device_row_select_name (self->left_row, left) && px_device_row_select_name (self->right_row, right);
   self->updating = FALSE;
   px_studio_setup_window_camera_selected_cb (self);
   return found;

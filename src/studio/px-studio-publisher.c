@@ -22,6 +22,8 @@
 #include <spa/param/props.h>
 #include <spa/utils/result.h>
 #include <string.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <gio/gio.h>
 
 #include "capture/px-pipewire-connection.h"
@@ -378,6 +380,8 @@ render_thread (gpointer data)
       self->frames_made++;
       g_mutex_unlock (&self->lock);
 
+      { static FILE *tf; if (!tf) { char n[64]; snprintf (n, 64, "/tmp/capturelat-trace-r%d.txt", getpid ()); tf = fopen (n, "w"); }
+        fprintf (tf, "C %ld %ld\n", (long) made, (long) g_get_monotonic_time ()); fflush (tf); }
       /* Hand the set to PipeWire now (without the publisher's lock, which
        * the process callbacks take under the loop's). */
       pw_thread_loop_lock (self->loop);
@@ -508,6 +512,8 @@ on_process (void *user_data)
       header->pts = stream->latest_made * (int64_t) SPA_NSEC_PER_USEC;
       header->dts_offset = 0;
     }
+  { static FILE *tf; if (!tf) { char n[64]; snprintf (n, 64, "/tmp/capturelat-trace-%d.txt", getpid ()); tf = fopen (n, "w"); }
+    fprintf (tf, "S %u %ld %ld\n", stream->camera, (long) stream->latest_made, (long) g_get_monotonic_time ()); fflush (tf); }
   stream->last_sent = stream->latest_number;
   stream->sent_any = TRUE;
   stream->frames_sent++;

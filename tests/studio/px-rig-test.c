@@ -75,17 +75,25 @@ px_rig_test_viewer_new (const char *url,
                         const char *identity)
 {
   PxRigTestViewer *viewer = g_new0 (PxRigTestViewer, 1);
-  JoinWait wait = { 0 };
 
   viewer->identity = g_strdup (identity);
   viewer->frames = g_array_new (FALSE, TRUE, sizeof (PxRigTestFrame));
   g_array_set_clear_func (viewer->frames, frame_clear);
   viewer->session = px_session_new (url, PX_RIG_TEST_ROOM, token);
   g_signal_connect (viewer->session, "media-frame", G_CALLBACK (media_frame_cb), viewer);
-  px_session_join_async (viewer->session, NULL, joined_cb, &wait);
-  px_rig_test_wait (join_done, &wait, 30000, "the viewer to join");
-  g_assert_no_error (wait.error);
+  px_rig_test_join (viewer->session, "the viewer to join");
   return viewer;
+}
+
+void
+px_rig_test_join (PxSession  *session,
+                  const char *what)
+{
+  JoinWait wait = { 0 };
+
+  px_session_join_async (session, NULL, joined_cb, &wait);
+  px_rig_test_wait (join_done, &wait, 30000, what);
+  g_assert_no_error (wait.error);
 }
 
 void

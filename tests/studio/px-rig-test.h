@@ -44,6 +44,9 @@ PxSessionParticipant *px_rig_test_viewer_find       (PxRigTestViewer *viewer);
 
 /* Waits (iterating the thread-default context) until @done holds;
  * fails the test naming @what when it does not in @timeout_ms. */
+/* Joins @session; fails the test (naming @what) if it does not join. */
+void                  px_rig_test_join              (PxSession       *session,
+                                                     const char      *what);
 void                  px_rig_test_wait              (gboolean       (*done) (gpointer data),
                                                      gpointer         data,
                                                      guint            timeout_ms,

@@ -48,29 +48,6 @@ mint (Fixture    *fixture,
                                         3600, can_publish);
 }
 
-typedef struct
-{
-  gboolean done;
-  GError *error;
-} JoinWait;
-
-static void
-joined_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  JoinWait *wait = user_data;
-
-  px_session_join_finish (PX_SESSION (source), result, &wait->error);
-  wait->done = TRUE;
-}
-
-static gboolean
-join_done (gpointer data)
-{
-  return ((JoinWait *) data)->done;
-}
-
 static void
 set_sent_cb (PxRigPublisher              *publisher,
              const PxRigPublisherTimings *timings,
@@ -94,7 +71,6 @@ fixture_setup (Fixture       *fixture,
   g_autoptr(PxStudioPerson) person = px_studio_person_new (1.75, 1);
   g_autoptr(PxStudio) studio = px_studio_new (studio_rig, person, 1, 0);
   g_autofree char *token = NULL;
-  JoinWait wait = { 0 };
 
   fixture->server = px_embedded_server_new (NULL);
   g_assert_true (px_embedded_server_start (fixture->server, &error));
@@ -102,9 +78,7 @@ fixture_setup (Fixture       *fixture,
   token = mint (fixture, PUBLISHER, TRUE);
   fixture->session = px_session_new (px_embedded_server_get_url (fixture->server),
                                      PX_RIG_TEST_ROOM, token);
-  px_session_join_async (fixture->session, NULL, joined_cb, &wait);
-  px_rig_test_wait (join_done, &wait, 30000, "the publisher to join");
-  g_assert_no_error (wait.error);
+  px_rig_test_join (fixture->session, "the publisher to join");
 
   fixture->rig = px_studio_rig_to_rig (studio_rig);
   fixture->publisher = px_rig_publisher_new (fixture->session, fixture->rig);

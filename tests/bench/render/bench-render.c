@@ -2,7 +2,9 @@
  *
  * Renders 0 (the room alone), 1, 2 and 4 volumetric participants (one 640x480 I420 view each,
  * a 320x240 depth mesh) at 1280x720 and 1920x1080 on whatever EGL gives
- * (Mesa llvmpipe here), the room included, and prints per configuration:
+ * (Mesa llvmpipe here), the room included. First comes the receiver of
+ * tests/bench/e2e.sh: one participant with a 160x120 depth mesh drawn at
+ * 640x480 and read back with glReadPixels. Per configuration it prints:
  *   - the frame time with a new frame for every participant (upload +
  *     draw, waited for with glFinish), median and 90th percentile;
  *   - the same frame without new frames (draw only), its peer;
@@ -11,7 +13,8 @@
  *     pays), with the megabytes sent;
  *   - GPU time from GL_TIME_ELAPSED queries where the context has them.
  * Run: meson test -C BUILD --benchmark render (or the executable itself;
- * --frames N to change the sample count).
+ * --frames N to change the sample count, --viewer-only for the first
+ * configuration alone).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -48,14 +51,38 @@ typedef struct
   PxTestView storage;
 } BenchView;
 
-static void
-bench_configuration (PxHeadlessContext *context,
-                     int                width,
-                     int                height,
-                     int                n_participants,
-                     int                n_frames,
-                     gboolean           timer_queries)
+typedef struct
 {
+  const char *name;
+  int width;
+  int height;
+  int n_participants;
+  int depth_step;     /* 640x480 colour over this many pixels per depth sample */
+  double screen[2];   /* metres */
+  double distance;    /* of the viewer, metres */
+  gboolean read_back; /* glReadPixels after each frame, as the e2e receiver */
+} BenchConfiguration;
+
+/* Ends a frame: reads the pixels back where the configuration does
+ * (which waits for the GPU), otherwise waits with glFinish. */
+static void
+bench_end_frame (PxHeadlessContext        *context,
+                 const BenchConfiguration *configuration)
+{
+  if (configuration->read_back)
+    g_free (px_headless_context_read_rgba (context, NULL));
+  else
+    px_headless_context_finish (context);
+}
+
+static void
+bench_configuration (PxHeadlessContext        *context,
+                     const BenchConfiguration *configuration,
+                     int                       n_frames,
+                     gboolean                  timer_queries)
+{
+  int width = configuration->width, height = configuration->height;
+  int n_participants = configuration->n_participants;
   g_autoptr(PxStageRenderer) renderer = px_stage_renderer_new ();
   g_autoptr(GError) error = NULL;
   PxParticipant *participants[4];
@@ -67,6 +94,7 @@ bench_configuration (PxHeadlessContext *context,
   PxStageRendererStats before, after, frame_before, frame_after;
   GLuint query = 0;
 
+  if (g_getenv ("XX_NP")) n_participants = atoi (g_getenv ("XX_NP"));
   for (int i = 0; i < n_participants; i++)
     {
       const PxTestRect person = {
@@ -78,15 +106,17 @@ bench_configuration (PxHeadlessContext *context,
       PxCameraModel camera;
 
       px_test_camera_init (&camera, 640, 480, 600.0, eye, target);
-      px_test_view_render (&views[i].storage, &scene, &camera, PX_COLOR_FORMAT_I420, 2);
+      px_test_view_render (&views[i].storage, &scene, &camera, PX_COLOR_FORMAT_I420,
+                           configuration->depth_step);
       participants[i] = px_participant_new (PX_PARTICIPANT_VOLUMETRIC, "bench");
       g_assert_true (px_participant_set_views (participants[i], &views[i].storage.view, 1, NULL));
       px_stage_renderer_add_participant (renderer, participants[i]);
     }
 
   g_assert_true (px_headless_context_set_size (context, width, height, &error));
-  px_stage_renderer_set_screen (renderer, 3.2, 1.8);
-  px_stage_renderer_set_viewer (renderer, 0.0, 0.0, 2.5);
+  px_stage_renderer_set_screen (renderer, configuration->screen[0], configuration->screen[1]);
+  px_stage_renderer_set_viewer (renderer, 0.0, 0.0, configuration->distance);
+  px_stage_renderer_set_transparent (renderer, g_getenv ("XX_NOROOM") != NULL);
   if (!px_stage_renderer_realize (renderer, &error))
     g_error ("%s", error->message);
   if (timer_queries)
@@ -96,7 +126,7 @@ bench_configuration (PxHeadlessContext *context,
   for (int i = 0; i < 3; i++)
     {
       g_assert_true (px_stage_renderer_render (renderer, width, height, NULL));
-      px_headless_context_finish (context);
+      bench_end_frame (context, configuration);
     }
 
   px_stage_renderer_get_stats (renderer, &before);
@@ -116,7 +146,7 @@ bench_configuration (PxHeadlessContext *context,
       g_assert_true (px_stage_renderer_render (renderer, width, height, NULL));
       if (timer_queries)
         glEndQuery (GL_TIME_ELAPSED);
-      px_headless_context_finish (context);
+      bench_end_frame (context, configuration);
       with_upload[frame] = (g_get_monotonic_time () - start) / 1000.0;
       px_stage_renderer_get_stats (renderer, &frame_after);
       upload[frame] = (frame_after.upload_time_us - frame_before.upload_time_us) / 1000.0;
@@ -128,7 +158,7 @@ bench_configuration (PxHeadlessContext *context,
 
       start = g_get_monotonic_time ();
       g_assert_true (px_stage_renderer_render (renderer, width, height, NULL));
-      px_headless_context_finish (context);
+      bench_end_frame (context, configuration);
       draw_only[frame] = (g_get_monotonic_time () - start) / 1000.0;
     }
   px_stage_renderer_get_stats (renderer, &after);
@@ -140,9 +170,9 @@ bench_configuration (PxHeadlessContext *context,
     double draw_p90 = percentile (draw_only, n_frames, 0.9);
     double megabytes = (after.bytes_uploaded - before.bytes_uploaded) / 1e6 / n_frames;
 
-    g_print ("%4dx%-4d %d participant%s: frame with new frames %7.2f ms (p90 %7.2f) | "
+    g_print ("%-7s %4dx%-4d %d participant%s: frame with new frames %7.2f ms (p90 %7.2f) | "
              "draw only %7.2f ms (p90 %7.2f) | upload %5.2f ms for %.2f MB/frame",
-             width, height, n_participants, n_participants == 1 ? " " : "s",
+             configuration->name, width, height, n_participants, n_participants == 1 ? " " : "s",
              upload_median, upload_p90, draw_median, draw_p90,
              percentile (upload, n_frames, 0.5), megabytes);
     if (timer_queries)
@@ -169,10 +199,18 @@ main (int    argc,
   const int sizes[][2] = { { 1280, 720 }, { 1920, 1080 } };
   /* 0: the room alone, the baseline the people add to. */
   const int counts[] = { 0, 1, 2, 4 };
+  /* What tests/bench/e2e.sh's receiver draws and reads back. */
+  const BenchConfiguration viewer = {
+    .name = "viewer", .width = 640, .height = 480, .n_participants = 1, .depth_step = 4,
+    .screen = { 1.2, 0.9 }, .distance = 1.5, .read_back = TRUE,
+  };
   gboolean timer_queries;
+  gboolean viewer_only = FALSE;
   int frames = 20;
   const GOptionEntry entries[] = {
     { "frames", 'n', 0, G_OPTION_ARG_INT, &frames, "Frames measured per configuration", "N" },
+    { "viewer-only", 0, 0, G_OPTION_ARG_NONE, &viewer_only,
+      "Only the end-to-end receiver's configuration", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) options = g_option_context_new (NULL);
@@ -195,9 +233,21 @@ main (int    argc,
   g_print ("Stage benchmark on %s, %d frames per configuration\n",
            px_headless_context_get_description (context), frames);
 
+  bench_configuration (context, &viewer, frames, timer_queries);
+  if (viewer_only)
+    return 0;
+
   for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
     for (gsize c = 0; c < G_N_ELEMENTS (counts); c++)
-      bench_configuration (context, sizes[s][0], sizes[s][1], counts[c], frames, timer_queries);
+      {
+        const BenchConfiguration stage = {
+          .name = "stage", .width = sizes[s][0], .height = sizes[s][1],
+          .n_participants = counts[c], .depth_step = 2, .screen = { 3.2, 1.8 },
+          .distance = 2.5, .read_back = FALSE,
+        };
+
+        bench_configuration (context, &stage, frames, timer_queries);
+      }
 
   return 0;
 }
