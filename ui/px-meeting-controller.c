@@ -982,6 +982,11 @@ px_meeting_describe_error (const GError *error,
                            "this computer does not trust it yet."));
       return g_strdup (_("The server could not be reached. Check the address and your network "
                          "connection, and that the server is running."));
+    case PX_SESSION_ERROR_CERTIFICATE:
+      return g_strdup (_("The server’s certificate is not trusted by this computer, so the "
+                         "connection could not be made secure. Check the address; if the server "
+                         "uses a certificate of its own, ask its operator to install one from a "
+                         "known authority."));
     case PX_SESSION_ERROR_INVALID_URL:
       return g_strdup (_("There is no Parallax server at this address. Check the address."));
     case PX_SESSION_ERROR_INVALID_ROOM:

@@ -911,6 +911,12 @@ connect_cb (GObject      *source,
           else
             schedule_reconnect (self, refused);
         }
+      else if (message != NULL && soup_message_get_tls_peer_certificate_errors (message) != 0)
+        /* Trying again would meet the same certificate. */
+        close_for_good (self, g_error_new (PX_SESSION_ERROR, PX_SESSION_ERROR_CERTIFICATE,
+                                           "The certificate of %s is not trusted: %s",
+                                           self->server_url,
+                                           error ? error->message : "no reason given"));
       else
         schedule_reconnect (self, g_error_new (PX_SESSION_ERROR, PX_SESSION_ERROR_UNREACHABLE,
                                                "Cannot reach %s: %s", self->server_url,

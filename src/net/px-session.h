@@ -51,6 +51,7 @@ typedef enum
   PX_SESSION_ERROR_PROTOCOL,          /* the server or this client broke the protocol */
   PX_SESSION_ERROR_NOT_JOINED,
   PX_SESSION_ERROR_CLOSED,            /* the server closed the session */
+  PX_SESSION_ERROR_CERTIFICATE,       /* wss:// to a server whose certificate is not trusted */
 } PxSessionError;
 
 typedef enum

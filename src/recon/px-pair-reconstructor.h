@@ -21,6 +21,18 @@ typedef struct
   double total;
 } PxReconTimings;
 
+/* Where the stereo pair is matched. Depth outside the capture volume is
+ * dropped anyway, so matching only where the volume can be seen gives
+ * the same grid for much less work. */
+typedef enum
+{
+  PX_RECON_CROP_NONE,    /* the whole rectified pair */
+  PX_RECON_CROP_VOLUME,  /* the region the capture volume projects to */
+  PX_RECON_CROP_TRACK,   /* around the previous frame pair's points, with a
+                          * margin for motion; the volume's region every
+                          * few frame pairs and while nothing is seen */
+} PxReconCrop;
+
 #define PX_TYPE_PAIR_RECONSTRUCTOR (px_pair_reconstructor_get_type ())
 
 G_DECLARE_FINAL_TYPE (PxPairReconstructor, px_pair_reconstructor, PX, PAIR_RECONSTRUCTOR, GObject)
@@ -32,6 +44,14 @@ PxPairReconstructor *px_pair_reconstructor_new        (PxRig                *rig
                                                        guint                 threads,
                                                        GError              **error);
 guint                px_pair_reconstructor_get_max_disparity (PxPairReconstructor *self);
+void                 px_pair_reconstructor_set_crop   (PxPairReconstructor  *self,
+                                                       PxReconCrop           crop);
+PxReconCrop          px_pair_reconstructor_get_crop   (PxPairReconstructor  *self);
+gboolean             px_pair_reconstructor_get_matched_region (PxPairReconstructor *self,
+                                                       guint                *x,
+                                                       guint                *y,
+                                                       guint                *width,
+                                                       guint                *height);
 void                 px_pair_reconstructor_get_size   (PxPairReconstructor  *self,
                                                        guint                *width,
                                                        guint                *height);

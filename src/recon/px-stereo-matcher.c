@@ -15,7 +15,7 @@
  * (smaller disparity) side, since most holes are occlusions next to a
  * foreground edge, and a 3×3 median removes what single outliers remain.
  *
- * All buffers are sized on the first pair and reused while the size stays.
+ * Buffers are sized for the largest pair so far and reused by smaller ones.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -73,14 +73,19 @@ struct _PxStereoMatcher
   /* P2 for each intensity step between neighbours. */
   gint16 edge_penalty[256];
 
-  /* Workspace for one image size. */
+  /* Workspace: sized for the largest pair so far (capacity), so that
+   * pairs of varying size (cropped regions) reuse it; width and height
+   * are those of the pair being matched. */
   int width;
   int height;
   int disparities;
+  int capacity_width;
+  int capacity_height;
   gsize padded_stride;
   guint8 *padded[2];
   Band *bands;
-  guint n_bands;
+  guint n_bands;         /* allocated */
+  guint active_bands;    /* used by the pair being matched */
   gint32 *labels;
   gint32 *stack;
   float *scratch;
@@ -132,6 +137,7 @@ free_workspace (PxStereoMatcher *self)
   g_clear_pointer (&self->stack, g_free);
   g_clear_pointer (&self->scratch, g_free);
   self->width = self->height = 0;
+  self->capacity_width = self->capacity_height = 0;
 }
 
 static void
@@ -367,7 +373,7 @@ static void
 allocate_band (PxStereoMatcher *self,
                Band            *band)
 {
-  gsize width = self->width, disparities = self->disparities;
+  gsize width = self->capacity_width, disparities = self->disparities;
   gsize lstride = PX_STEREO_LSTRIDE (disparities);
   gsize volume = round_up (width * disparities * sizeof (gint16), ALIGNMENT);
   gsize path = round_up ((width + 2) * lstride * sizeof (gint16), ALIGNMENT);
@@ -419,33 +425,44 @@ ensure_workspace (PxStereoMatcher *self,
   guint n_bands;
   gsize padded_size;
 
-  if (self->width == width && self->height == height && self->disparities == disparities)
-    return;
+  if (width > self->capacity_width || height > self->capacity_height
+      || self->disparities != disparities)
+    {
+      int capacity_width = MAX (width, self->capacity_width);
+      int capacity_height = MAX (height, self->capacity_height);
 
-  free_workspace (self);
+      free_workspace (self);
+      self->capacity_width = capacity_width;
+      self->capacity_height = capacity_height;
+      self->disparities = disparities;
+
+      self->padded_stride = round_up (PAD_LEFT + capacity_width + PAD_RIGHT, ALIGNMENT);
+      padded_size = self->padded_stride * (capacity_height + 2 * PAD_ROWS);
+      self->padded[0] = g_aligned_alloc0 (1, padded_size, ALIGNMENT);
+      self->padded[1] = g_aligned_alloc0 (1, padded_size, ALIGNMENT);
+
+      /* Every band a pair may need: one per thread. */
+      self->n_bands = MIN (self->threads, (guint) MAX (1, capacity_height / WARMUP_ROWS));
+      self->bands = g_new0 (Band, self->n_bands);
+      for (guint i = 0; i < self->n_bands; i++)
+        allocate_band (self, &self->bands[i]);
+
+      self->labels = g_new (gint32, (gsize) capacity_width * capacity_height);
+      self->stack = g_new (gint32, (gsize) capacity_width * capacity_height);
+      self->scratch = g_new (float, (gsize) capacity_width * capacity_height);
+    }
   self->width = width;
   self->height = height;
-  self->disparities = disparities;
 
-  self->padded_stride = round_up (PAD_LEFT + width + PAD_RIGHT, ALIGNMENT);
-  padded_size = self->padded_stride * (height + 2 * PAD_ROWS);
-  self->padded[0] = g_aligned_alloc0 (1, padded_size, ALIGNMENT);
-  self->padded[1] = g_aligned_alloc0 (1, padded_size, ALIGNMENT);
-
-  /* No band thinner than its warm-up, so that small images stay whole. */
+  /* No band thinner than its warm-up, so that small images stay whole;
+   * the bands depend on the height and thread count only. */
   n_bands = MIN (self->threads, (guint) MAX (1, height / WARMUP_ROWS));
-  self->n_bands = n_bands;
-  self->bands = g_new0 (Band, n_bands);
-  for (guint i = 0; i < n_bands; i++)
+  for (guint i = 0; i < self->n_bands; i++)
     {
-      self->bands[i].first_row = (int) ((gint64) height * i / n_bands);
-      self->bands[i].end_row = (int) ((gint64) height * (i + 1) / n_bands);
-      allocate_band (self, &self->bands[i]);
+      self->bands[i].first_row = i < n_bands ? (int) ((gint64) height * i / n_bands) : height;
+      self->bands[i].end_row = i < n_bands ? (int) ((gint64) height * (i + 1) / n_bands) : height;
     }
-
-  self->labels = g_new (gint32, (gsize) width * height);
-  self->stack = g_new (gint32, (gsize) width * height);
-  self->scratch = g_new (float, (gsize) width * height);
+  self->active_bands = n_bands;
 }
 
 /* Copies an image into its padded buffer, repeating the edge pixels. */
@@ -894,7 +911,7 @@ px_stereo_matcher_match (PxStereoMatcher    *self,
   pad_image (self, right, self->padded[1]);
   self->output = disparity;
 
-  if (self->n_bands > 1 && self->pool == NULL)
+  if (self->active_bands > 1 && self->pool == NULL)
     {
       g_autoptr(GError) pool_error = NULL;
 
@@ -902,16 +919,16 @@ px_stereo_matcher_match (PxStereoMatcher    *self,
       if (self->pool == NULL)
         g_warning ("Stereo matching runs on one thread: %s", pool_error->message);
     }
-  if (self->n_bands > 1 && self->pool == NULL)
+  if (self->active_bands > 1 && self->pool == NULL)
     {
       /* The same bands one after the other: the same result, slower. */
-      for (guint i = 0; i < self->n_bands; i++)
+      for (guint i = 0; i < self->active_bands; i++)
         match_band (self, &self->bands[i]);
     }
-  else if (self->n_bands > 1)
+  else if (self->active_bands > 1)
     {
-      self->pending = self->n_bands - 1;
-      for (guint i = 1; i < self->n_bands; i++)
+      self->pending = self->active_bands - 1;
+      for (guint i = 1; i < self->active_bands; i++)
         g_thread_pool_push (self->pool, GUINT_TO_POINTER (i + 1), NULL);
       match_band (self, &self->bands[0]);
       g_mutex_lock (&self->mutex);

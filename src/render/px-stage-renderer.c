@@ -92,6 +92,23 @@ typedef struct
   GLint model, view_projection, room_min, room_max, scale, n_shadows, shadows;
 } PxRoomUniforms;
 
+/* Everything the room's pixels depend on; zeroed before it is filled, so
+ * that two can be compared with memcmp(). */
+typedef struct
+{
+  int width_px;
+  int height_px;
+  GLenum color_format;  /* of the framebuffer drawn into */
+  GLenum depth_format;
+  float view_projection[16];
+  float model[16];
+  float room_min[3];
+  float room_max[3];
+  float scale;
+  int n_shadows;
+  float shadows[PX_MAX_SHADOWS * 4];
+} PxRoomKey;
+
 struct _PxStageRenderer
 {
   GObject parent_instance;
@@ -108,6 +125,18 @@ struct _PxStageRenderer
   PxViewUniforms view_uniforms[PX_PARTICIPANT_MAX_VIEWS];
   PxPanelUniforms panel_uniforms;
   PxRoomUniforms room_uniforms;
+
+  /* The room changes only with the layout, the screen or the viewer, but
+   * is the most expensive thing on the stage for a software rasterizer:
+   * once it has stayed the same for two frames it is drawn into this
+   * framebuffer and copied from there until it changes. */
+  GLuint room_cache_fbo;
+  GLuint room_cache_color;
+  GLuint room_cache_depth;
+  gboolean room_cached;         /* the cache holds room_cache_key */
+  gboolean room_cache_failed;   /* a copy did not work here: never again */
+  PxRoomKey room_cache_key;
+  PxRoomKey room_last_key;      /* the room of the previous frame */
 
   GPtrArray *entries;  /* PxStageEntry */
   GPtrArray *retired;  /* PxStageEntry whose textures await a context */
@@ -359,6 +388,12 @@ px_stage_renderer_unrealize (PxStageRenderer *self)
   glDeleteVertexArrays (1, &self->room_vao);
   glDeleteBuffers (1, &self->room_vbo);
   self->empty_vao = self->room_vao = self->room_vbo = 0;
+  glDeleteFramebuffers (1, &self->room_cache_fbo);
+  glDeleteRenderbuffers (1, &self->room_cache_color);
+  glDeleteRenderbuffers (1, &self->room_cache_depth);
+  self->room_cache_fbo = self->room_cache_color = self->room_cache_depth = 0;
+  self->room_cached = FALSE;
+  memset (&self->room_last_key, 0, sizeof self->room_last_key);
 
   self->realized = FALSE;
 }
@@ -609,17 +644,18 @@ px_bind_view_textures (const PxViewTextures *textures,
   glBindTexture (GL_TEXTURE_2D, textures->depth);
 }
 
+/* What the room around @placed looks like, for drawing or comparing. */
 static void
-px_stage_renderer_draw_room (PxStageRenderer *self,
-                             PxStageEntry   **placed,
-                             guint            n_placed,
-                             const float     *view_projection)
+px_stage_renderer_room_key (PxStageRenderer *self,
+                            PxStageEntry   **placed,
+                            guint            n_placed,
+                            const float     *view_projection,
+                            PxRoomKey       *key)
 {
-  const PxRoomUniforms *u = &self->room_uniforms;
   double scale = self->scale;
   double half_width = self->screen_width / (2 * scale) + 0.5;
   double ceiling = MAX (self->screen_height / scale, PX_ROOM_MIN_CEILING_M);
-  float shadows[PX_MAX_SHADOWS * 4];
+  float *shadows = key->shadows;
   int n_shadows = 0;
   mat4 model;
   vec3 size;
@@ -640,18 +676,222 @@ px_stage_renderer_draw_room (PxStageRenderer *self,
       shadows[n_shadows * 4 + 3] = (float) (MAX (placed[i]->depth * 0.5, 0.25) * scale);
     }
 
+  memcpy (key->view_projection, view_projection, sizeof key->view_projection);
+  memcpy (key->model, model, sizeof key->model);
+  key->room_min[0] = -size[0];
+  key->room_min[1] = 0.0f;
+  key->room_min[2] = -size[2];
+  key->room_max[0] = size[0];
+  key->room_max[1] = size[1];
+  key->room_max[2] = 0.0f;
+  key->scale = (float) scale;
+  key->n_shadows = n_shadows;
+}
+
+static void
+px_stage_renderer_draw_room (PxStageRenderer *self,
+                             const PxRoomKey *key)
+{
+  const PxRoomUniforms *u = &self->room_uniforms;
+
   glUseProgram (self->room_program);
-  glUniformMatrix4fv (u->model, 1, GL_FALSE, (const float *) model);
-  glUniformMatrix4fv (u->view_projection, 1, GL_FALSE, view_projection);
-  glUniform3f (u->room_min, -size[0], 0.0f, -size[2]);
-  glUniform3f (u->room_max, size[0], size[1], 0.0f);
-  glUniform1f (u->scale, (float) scale);
-  glUniform1i (u->n_shadows, n_shadows);
-  if (n_shadows > 0)
-    glUniform4fv (u->shadows, n_shadows, shadows);
+  glUniformMatrix4fv (u->model, 1, GL_FALSE, key->model);
+  glUniformMatrix4fv (u->view_projection, 1, GL_FALSE, key->view_projection);
+  glUniform3fv (u->room_min, 1, key->room_min);
+  glUniform3fv (u->room_max, 1, key->room_max);
+  glUniform1f (u->scale, key->scale);
+  glUniform1i (u->n_shadows, key->n_shadows);
+  if (key->n_shadows > 0)
+    glUniform4fv (u->shadows, key->n_shadows, key->shadows);
 
   glBindVertexArray (self->room_vao);
   glDrawArrays (GL_TRIANGLES, 0, G_N_ELEMENTS (room_vertices) / 4);
+  self->stats.rooms_drawn++;
+}
+
+/* The formats of the draw framebuffer's colour and depth, as the sized
+ * formats a copy of them needs (a depth copy needs the very same format),
+ * or FALSE where the cache cannot match them: the default framebuffer,
+ * multisampling, sRGB encoding, anything but 8-bit colour. */
+static gboolean
+px_stage_renderer_target_formats (GLenum *color_format,
+                                  GLenum *depth_format)
+{
+  GLint framebuffer = 0, samples = 0, type = GL_NONE, encoding = GL_LINEAR;
+  GLint red = 0, green = 0, blue = 0, alpha = 0, depth = 0, stencil = 0;
+  GLint depth_type = GL_NONE;
+
+  glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &framebuffer);
+  glGetIntegerv (GL_SAMPLES, &samples);
+  if (framebuffer == 0 || samples > 0)
+    return FALSE;
+
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
+                                         GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
+  if (type == GL_NONE)
+    return FALSE;
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
+                                         GL_FRAMEBUFFER_ATTACHMENT_COLOR_ENCODING, &encoding);
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
+                                         GL_FRAMEBUFFER_ATTACHMENT_RED_SIZE, &red);
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
+                                         GL_FRAMEBUFFER_ATTACHMENT_GREEN_SIZE, &green);
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
+                                         GL_FRAMEBUFFER_ATTACHMENT_BLUE_SIZE, &blue);
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0,
+                                         GL_FRAMEBUFFER_ATTACHMENT_ALPHA_SIZE, &alpha);
+  if (encoding != GL_LINEAR || red != 8 || green != 8 || blue != 8)
+    return FALSE;
+  if (alpha == 8)
+    *color_format = GL_RGBA8;
+  else if (alpha == 0)
+    *color_format = GL_RGB8;
+  else
+    return FALSE;
+
+  type = GL_NONE;
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT,
+                                         GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
+  if (type == GL_NONE)
+    {
+      *depth_format = GL_NONE;
+      return TRUE;
+    }
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT,
+                                         GL_FRAMEBUFFER_ATTACHMENT_DEPTH_SIZE, &depth);
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT,
+                                         GL_FRAMEBUFFER_ATTACHMENT_STENCIL_SIZE, &stencil);
+  glGetFramebufferAttachmentParameteriv (GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT,
+                                         GL_FRAMEBUFFER_ATTACHMENT_COMPONENT_TYPE, &depth_type);
+  if (depth == 16 && stencil == 0)
+    *depth_format = GL_DEPTH_COMPONENT16;
+  else if (depth == 24)
+    *depth_format = stencil == 8 ? GL_DEPTH24_STENCIL8 : GL_DEPTH_COMPONENT24;
+  else if (depth == 32 && depth_type == GL_FLOAT)
+    *depth_format = stencil == 8 ? GL_DEPTH32F_STENCIL8 : GL_DEPTH_COMPONENT32F;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* (Re)creates the cache's framebuffer for @key's size and formats. */
+static gboolean
+px_stage_renderer_allocate_room_cache (PxStageRenderer *self,
+                                       const PxRoomKey *key)
+{
+  GLenum status;
+
+  if (self->room_cache_fbo == 0)
+    {
+      glGenFramebuffers (1, &self->room_cache_fbo);
+      glGenRenderbuffers (1, &self->room_cache_color);
+      glGenRenderbuffers (1, &self->room_cache_depth);
+    }
+  glBindRenderbuffer (GL_RENDERBUFFER, self->room_cache_color);
+  glRenderbufferStorage (GL_RENDERBUFFER, key->color_format, key->width_px, key->height_px);
+  if (key->depth_format != GL_NONE)
+    {
+      glBindRenderbuffer (GL_RENDERBUFFER, self->room_cache_depth);
+      glRenderbufferStorage (GL_RENDERBUFFER, key->depth_format, key->width_px, key->height_px);
+    }
+  glBindRenderbuffer (GL_RENDERBUFFER, 0);
+
+  glBindFramebuffer (GL_DRAW_FRAMEBUFFER, self->room_cache_fbo);
+  glFramebufferRenderbuffer (GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                             self->room_cache_color);
+  glFramebufferRenderbuffer (GL_DRAW_FRAMEBUFFER, GL_DEPTH_ATTACHMENT, GL_RENDERBUFFER,
+                             key->depth_format != GL_NONE ? self->room_cache_depth : 0);
+  glFramebufferRenderbuffer (GL_DRAW_FRAMEBUFFER, GL_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
+                             key->depth_format == GL_DEPTH24_STENCIL8 ||
+                             key->depth_format == GL_DEPTH32F_STENCIL8 ?
+                             self->room_cache_depth : 0);
+  status = glCheckFramebufferStatus (GL_DRAW_FRAMEBUFFER);
+  return status == GL_FRAMEBUFFER_COMPLETE;
+}
+
+/* Draws the room into the framebuffer bound now (already cleared), from
+ * the cache where it can. */
+static void
+px_stage_renderer_room (PxStageRenderer *self,
+                        PxStageEntry   **placed,
+                        guint            n_placed,
+                        const float     *view_projection,
+                        int              width_px,
+                        int              height_px)
+{
+  PxRoomKey key;
+  GLint target = 0, read = 0;
+  GLbitfield mask;
+  gboolean stable;
+
+  memset (&key, 0, sizeof key);
+  px_stage_renderer_room_key (self, placed, n_placed, view_projection, &key);
+  key.width_px = width_px;
+  key.height_px = height_px;
+  if (self->room_cache_failed ||
+      !px_stage_renderer_target_formats (&key.color_format, &key.depth_format))
+    {
+      px_stage_renderer_draw_room (self, &key);
+      return;
+    }
+
+  /* A room that changes every frame (a moving viewer) is drawn directly:
+   * through the cache it would cost a copy more. */
+  stable = memcmp (&key, &self->room_last_key, sizeof key) == 0;
+  self->room_last_key = key;
+  if (!(self->room_cached && memcmp (&key, &self->room_cache_key, sizeof key) == 0) && !stable)
+    {
+      px_stage_renderer_draw_room (self, &key);
+      return;
+    }
+
+  glGetIntegerv (GL_DRAW_FRAMEBUFFER_BINDING, &target);
+  glGetIntegerv (GL_READ_FRAMEBUFFER_BINDING, &read);
+  mask = GL_COLOR_BUFFER_BIT | (key.depth_format != GL_NONE ? GL_DEPTH_BUFFER_BIT : 0);
+
+  if (!(self->room_cached && memcmp (&key, &self->room_cache_key, sizeof key) == 0))
+    {
+      gboolean reallocate = !self->room_cached ||
+                            self->room_cache_key.width_px != key.width_px ||
+                            self->room_cache_key.height_px != key.height_px ||
+                            self->room_cache_key.color_format != key.color_format ||
+                            self->room_cache_key.depth_format != key.depth_format;
+
+      self->room_cached = FALSE;
+      if (reallocate && !px_stage_renderer_allocate_room_cache (self, &key))
+        {
+          self->room_cache_failed = TRUE;
+          glBindFramebuffer (GL_DRAW_FRAMEBUFFER, target);
+          px_stage_renderer_draw_room (self, &key);
+          return;
+        }
+      glBindFramebuffer (GL_DRAW_FRAMEBUFFER, self->room_cache_fbo);
+      glClear (GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+      px_stage_renderer_draw_room (self, &key);
+      self->room_cache_key = key;
+      self->room_cached = TRUE;
+      glBindFramebuffer (GL_DRAW_FRAMEBUFFER, target);
+
+      /* Errors left by others would be taken for the copy's. */
+      while (glGetError () != GL_NO_ERROR)
+        ;
+      glBindFramebuffer (GL_READ_FRAMEBUFFER, self->room_cache_fbo);
+      glBlitFramebuffer (0, 0, width_px, height_px, 0, 0, width_px, height_px, mask, GL_NEAREST);
+      glBindFramebuffer (GL_READ_FRAMEBUFFER, read);
+      if (glGetError () != GL_NO_ERROR)
+        {
+          g_debug ("The room cannot be copied into this framebuffer; it is drawn every frame");
+          self->room_cache_failed = TRUE;
+          self->room_cached = FALSE;
+          px_stage_renderer_draw_room (self, &key);
+        }
+      return;
+    }
+
+  glBindFramebuffer (GL_READ_FRAMEBUFFER, self->room_cache_fbo);
+  glBlitFramebuffer (0, 0, width_px, height_px, 0, 0, width_px, height_px, mask, GL_NEAREST);
+  glBindFramebuffer (GL_READ_FRAMEBUFFER, read);
+  self->stats.rooms_copied++;
 }
 
 static void
@@ -869,7 +1109,7 @@ px_stage_renderer_render (PxStageRenderer  *self,
   glDepthFunc (GL_LESS);
 
   if (!self->transparent)
-    px_stage_renderer_draw_room (self, placed, n_placed, view_projection);
+    px_stage_renderer_room (self, placed, n_placed, view_projection, width_px, height_px);
 
   for (guint i = 0; i < n_placed; i++)
     {

@@ -18,6 +18,8 @@ typedef struct
   guint64 bytes_uploaded;
   guint64 textures_allocated;  /* glTexImage2D calls: only on a new size */
   guint64 upload_time_us;      /* time spent in the upload calls (CPU side) */
+  guint64 rooms_drawn;         /* the room drawn by its shader */
+  guint64 rooms_copied;        /* the room copied from the previous frames' */
 } PxStageRendererStats;
 
 #define PX_TYPE_STAGE_RENDERER (px_stage_renderer_get_type ())

@@ -716,7 +716,8 @@ px_studio_publisher_start (PxStudioPublisher  *self,
 
   pw_init (NULL, NULL);
   self->loop = pw_thread_loop_new ("px-studio", NULL);
-  self->pw_context = pw_context_new (pw_thread_loop_get_loop (self->loop), NULL, 0);
+  self->pw_context = pw_context_new (pw_thread_loop_get_loop (self->loop),
+                                     g_getenv ("PXRT") ? pw_properties_new (PW_KEY_CONFIG_NAME, "client-rt.conf", NULL) : NULL, 0);
   if (self->pw_context == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not create a PipeWire context");

@@ -992,7 +992,7 @@ test_tls (void)
     g_autoptr(PxSession) session = px_session_new (wss, ROOM, token);
     g_autoptr(GError) join_error = session_join (session);
 
-    g_assert_error (join_error, PX_SESSION_ERROR, PX_SESSION_ERROR_UNREACHABLE);
+    g_assert_error (join_error, PX_SESSION_ERROR, PX_SESSION_ERROR_CERTIFICATE);
   }
 
   /* Plain ws:// to a TLS port does not get in either. */

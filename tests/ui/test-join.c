@@ -549,6 +549,7 @@ test_error_words (void)
     { PX_SESSION_ERROR_NOT_ALLOWED, "does not allow" },
     { PX_SESSION_ERROR_SERVER_DRAINING, "shutting down" },
     { PX_SESSION_ERROR_INVALID_URL, "Check the address" },
+    { PX_SESSION_ERROR_CERTIFICATE, "certificate is not trusted" },
   };
   g_autoptr(GError) tls = g_error_new_literal (PX_SESSION_ERROR, PX_SESSION_ERROR_UNREACHABLE,
                                                "TLS certificate unknown");

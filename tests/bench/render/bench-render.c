@@ -177,7 +177,8 @@ bench_configuration (PxHeadlessContext        *context,
              percentile (upload, n_frames, 0.5), megabytes);
     if (timer_queries)
       g_print (" | GPU %7.2f ms", percentile (gpu, n_frames, 0.5));
-    g_print ("\n");
+    g_print (" | room drawn %" G_GUINT64_FORMAT ", copied %" G_GUINT64_FORMAT "\n",
+             after.rooms_drawn - before.rooms_drawn, after.rooms_copied - before.rooms_copied);
   }
 
   if (timer_queries)
