@@ -58,6 +58,7 @@ struct _PxStage
   double width_mm;
   double height_mm;
   double viewer_mm;
+  double fit_height_mm;    /* > 0: a scaled-down room of this height, not life-size */
 
   guint tick_id;
   gboolean has_self_view;
@@ -271,6 +272,16 @@ px_stage_update_physical_size (PxStage *self)
   self->viewer_mm = self->settings != NULL
                     ? g_settings_get_int (self->settings, "viewer-distance-mm")
                     : PX_STAGE_DEFAULT_VIEWER_MM;
+  if (self->fit_height_mm > 0)
+    {
+      /* The whole scene shrinks alike, the viewer's distance with it, so
+       * the picture keeps its perspective at a smaller scale. */
+      double factor = self->fit_height_mm / height_mm;
+
+      width_mm *= factor;
+      height_mm = self->fit_height_mm;
+      self->viewer_mm *= factor;
+    }
 
   if (monitor != self->monitor)
     {
@@ -811,4 +822,18 @@ px_stage_dup_scale_label (PxStage *self)
     return NULL;
   /* TRANSLATORS: the people on the stage were shrunk to this percentage */
   return g_strdup_printf (_("Not life-size (%.0f %%)"), floor (px_stage_get_scale (self) * 100));
+}
+
+/* Shows @height_m metres of the room over the widget's height instead of
+ * life-size (0 goes back to life-size): for small previews that must show
+ * a whole person. */
+void
+px_stage_set_fit_height (PxStage *self,
+                         double   height_m)
+{
+  g_return_if_fail (PX_IS_STAGE (self));
+  g_return_if_fail (height_m >= 0);
+
+  self->fit_height_mm = height_m * 1000;
+  px_stage_update_physical_size (self);
 }

@@ -32,6 +32,8 @@ void        px_stage_set_self_view      (PxStage       *self,
 void        px_stage_set_monitor        (PxStage       *self,
                                          GdkMonitor    *monitor);
 GdkMonitor *px_stage_get_monitor        (PxStage       *self);
+void        px_stage_set_fit_height     (PxStage       *self,
+                                         double         height_m);
 void        px_stage_get_physical_size  (PxStage       *self,
                                          double        *width_mm,
                                          double        *height_mm);

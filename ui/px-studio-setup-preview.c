@@ -328,8 +328,8 @@ px_studio_setup_preview_init (PxStudioSetupPreview *self)
   gtk_widget_set_parent (self->overlay, GTK_WIDGET (self));
 
   self->stage = PX_STAGE (px_stage_new ());
-  /* The stage draws people life-size: a small one shows head and
-   * shoulders, which is what the setup needs to judge. */
+  /* Not life-size: the whole person, head to feet, in a small room. */
+  px_stage_set_fit_height (self->stage, 2.2);
   gtk_widget_set_size_request (GTK_WIDGET (self->stage), 320, 360);
   gtk_widget_set_hexpand (GTK_WIDGET (self->stage), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->stage), GTK_ACCESSIBLE_PROPERTY_LABEL,
