@@ -218,11 +218,20 @@ show_waiting (PxStudioSetupWindow *self)
   return FALSE;
 }
 
+/* A weak reference: a check still running when the window closes must not
+ * keep the window (and its display) alive until it ends. */
 typedef struct
 {
-  PxStudioSetupWindow *self;
+  GWeakRef self;
   guint generation;
 } CheckData;
+
+static void
+check_data_free (CheckData *data)
+{
+  g_weak_ref_clear (&data->self);
+  g_free (data);
+}
 
 static void
 px_studio_setup_window_check_done_cb (GObject      *source,
@@ -230,15 +239,15 @@ px_studio_setup_window_check_done_cb (GObject      *source,
                                       gpointer      user_data)
 {
   CheckData *data = user_data;
-  g_autoptr(PxStudioSetupWindow) self = data->self;
+  g_autoptr(PxStudioSetupWindow) self = g_weak_ref_get (&data->self);
   g_autoptr(GError) error = NULL;
   PxRigCheckResult check;
   gboolean ok;
 
   ok = px_rig_check_run_finish (PX_RIG_CHECK (source), result, &check, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_free (data);
+      check_data_free (data);
       return;
     }
   self->checking = FALSE;
@@ -256,7 +265,7 @@ px_studio_setup_window_check_done_cb (GObject      *source,
         show_verdict (self, -1, "dialog-warning-symbolic", _("The calibration could not be checked"),
                       error->message);
     }
-  g_free (data);
+  check_data_free (data);
 }
 
 static gboolean
@@ -272,7 +281,7 @@ px_studio_setup_window_check_tick_cb (gpointer user_data)
   left = px_studio_setup_camera_view_get_frame (self->views[0]);
   right = px_studio_setup_camera_view_get_frame (self->views[1]);
   data = g_new0 (CheckData, 1);
-  data->self = g_object_ref (self);
+  g_weak_ref_init (&data->self, self);
   data->generation = self->generation;
   self->checking = TRUE;
   /* The Y plane is the grey image the check needs; it is copied now. */
