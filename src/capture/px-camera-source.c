@@ -14,8 +14,6 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <stdio.h>
-#include <unistd.h>
 
 #include <pipewire/pipewire.h>
 #include <spa/param/video/format-utils.h>
@@ -668,8 +666,6 @@ stream_process_cb (void *data)
   frame->capture_time_us = capture_time_us (buffer->buffer);
   frame->sequence = self->sequence++;
   pw_stream_queue_buffer (self->stream, buffer);
-  { static FILE *tf; if (!tf) { char n[64]; snprintf (n, 64, "/tmp/capturelat-trace-%d.txt", getpid ()); tf = fopen (n, "w"); }
-    fprintf (tf, "P %s %ld %ld\n", self->camera, (long) frame->capture_time_us, (long) g_get_monotonic_time ()); fflush (tf); }
 
   g_mutex_lock (&self->mutex);
   replaced = self->latest;

@@ -1018,8 +1018,7 @@ px_pipewire_connection_new (PxPipewireAccess access)
   self->context = g_main_context_ref_thread_default ();
   self->use_portal = portal_wanted (access);
   self->loop = pw_thread_loop_new ("px-pipewire", NULL);
-  self->pw_context = pw_context_new (pw_thread_loop_get_loop (self->loop),
-                                     g_getenv ("PXRT") ? pw_properties_new (PW_KEY_CONFIG_NAME, "client-rt.conf", NULL) : NULL, 0);
+  self->pw_context = pw_context_new (pw_thread_loop_get_loop (self->loop), NULL, 0);
   if (self->pw_context == NULL || pw_thread_loop_start (self->loop) < 0)
     {
       /* Out of memory or threads: stay CONNECTING with a message. */

@@ -17,8 +17,6 @@
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
-#include <stdio.h>
-#include <unistd.h>
 
 #include "capture/px-camera-source.h"
 #include "media/px-bitrate-controller.h"
@@ -435,8 +433,6 @@ frame_ready_cb (PxCameraSource *camera,
       px_frame_unref (frame);
       return;
     }
-  { static FILE *tf; if (!tf) { char n[64]; snprintf (n, 64, "/tmp/capturelat-trace-m%d.txt", getpid ()); tf = fopen (n, "w"); }
-    fprintf (tf, "R %u %ld %ld\n", index, (long) frame->capture_time_us, (long) g_get_monotonic_time ()); fflush (tf); }
   g_clear_pointer (&self->unpaired[index], px_frame_unref);
   self->unpaired[index] = frame;
   group_frames (self);

@@ -3,11 +3,12 @@
  * One pw_stream per camera, each the driver of its own graph, paced by a
  * timer on the PipeWire thread loop as PipeWire's video-src example does. A
  * render thread draws frame sets at the frame rate while at least one camera
- * is streaming and leaves the newest in I420; each stream's process callback
- * copies the newest frame it has not sent yet into its buffer. Rendering
- * never runs on the PipeWire loop, so a slow frame delays nothing but itself.
- * A finished frame set starts a graph cycle at once rather than waiting for
- * the next tick of the timer, which would add up to a frame interval of
+ * is streaming and leaves the newest in I420; whoever queues a camera's next
+ * buffer (the render thread, or a process callback) copies the newest frame
+ * it has not sent yet into it. Rendering never runs on the PipeWire loop, so
+ * a slow frame delays nothing but itself. A finished frame set is queued and
+ * starts a graph cycle at once, from the render thread, rather than waiting
+ * for the next tick of the timer, which would add up to a frame interval of
  * latency; buffers carry the instant the set was made as their pts
  * (CLOCK_MONOTONIC, as V4L2 cameras stamp theirs). With a loop, the first
  * frames' pictures are kept and played again, each with its own number.
@@ -22,8 +23,6 @@
 #include <spa/param/props.h>
 #include <spa/utils/result.h>
 #include <string.h>
-#include <stdio.h>
-#include <unistd.h>
 #include <gio/gio.h>
 
 #include "capture/px-pipewire-connection.h"
@@ -68,6 +67,10 @@ typedef struct
   gboolean sent_any;
   guint64 frames_sent;
   gboolean drained;          /* a whole cycle has passed since its last frame */
+  guint64 drain_tick;        /* the timer tick from which it has */
+
+  /* Under the PipeWire loop's lock: */
+  guint64 ticks;             /* of the timer */
 } CameraStream;
 
 struct _PxStudioPublisher
@@ -249,6 +252,8 @@ emit_later (PxStudioPublisher *self,
 
 /* ---- rendering ------------------------------------------------------------- */
 
+static void queue_latest (CameraStream *stream);
+
 /* Frame @number of a loop: the pictures of frame (@number mod the loop),
  * rendered the first time round and copied after, into @work; the frame
  * code is drawn there. Fills @views to point at them. */
@@ -380,14 +385,19 @@ render_thread (gpointer data)
       self->frames_made++;
       g_mutex_unlock (&self->lock);
 
-      { static FILE *tf; if (!tf) { char n[64]; snprintf (n, 64, "/tmp/capturelat-trace-r%d.txt", getpid ()); tf = fopen (n, "w"); }
-        fprintf (tf, "C %ld %ld\n", (long) made, (long) g_get_monotonic_time ()); fflush (tf); }
       /* Hand the set to PipeWire now (without the publisher's lock, which
-       * the process callbacks take under the loop's). */
+       * the process callbacks take under the loop's). The buffers are
+       * queued here, before the cycle starts: from this thread, a driver's
+       * trigger only queues its process callback for the loop thread, so
+       * what that callback queued would wait for the next cycle, up to a
+       * frame interval later. */
       pw_thread_loop_lock (self->loop);
       for (guint i = 0; i < self->n_streams; i++)
         if (self->streams[i].stream != NULL && self->streams[i].streaming)
-          pw_stream_trigger_process (self->streams[i].stream);
+          {
+            queue_latest (&self->streams[i]);
+            pw_stream_trigger_process (self->streams[i].stream);
+          }
       pw_thread_loop_unlock (self->loop);
 
       g_mutex_lock (&self->lock);
@@ -456,36 +466,20 @@ fill_buffer (CameraStream         *stream,
   data->chunk->flags = 0;
 }
 
+/* Queues the newest frame set's picture if this camera has not sent it
+ * yet. With the PipeWire loop's lock held (render thread or loop thread). */
 static void
-on_process (void *user_data)
+queue_latest (CameraStream *stream)
 {
-  CameraStream *stream = user_data;
   PxStudioPublisher *self = stream->publisher;
   const PxStudioCamera *camera = stream_camera (stream);
   struct pw_buffer *pw_buffer;
   struct spa_buffer *buffer;
   struct spa_meta_header *header;
-  gboolean finished = FALSE;
 
   g_mutex_lock (&self->lock);
-  if (self->max_frames > 0 && stream->frames_sent >= self->max_frames)
-    {
-      /* The cycle that carried the last frame is over: consumers have it.
-       * Finish once every camera is there. */
-      stream->drained = TRUE;
-      if (!self->finished_emitted)
-        {
-          finished = TRUE;
-          for (guint i = 0; i < self->n_streams; i++)
-            finished &= self->streams[i].drained;
-          self->finished_emitted = finished;
-        }
-      g_mutex_unlock (&self->lock);
-      if (finished)
-        emit_later (self, NULL);
-      return;
-    }
-  if (!stream->have_latest || (stream->sent_any && stream->latest_number == stream->last_sent))
+  if ((self->max_frames > 0 && stream->frames_sent >= self->max_frames) ||
+      !stream->have_latest || (stream->sent_any && stream->latest_number == stream->last_sent))
     {
       g_mutex_unlock (&self->lock);
       return;
@@ -512,14 +506,45 @@ on_process (void *user_data)
       header->pts = stream->latest_made * (int64_t) SPA_NSEC_PER_USEC;
       header->dts_offset = 0;
     }
-  { static FILE *tf; if (!tf) { char n[64]; snprintf (n, 64, "/tmp/capturelat-trace-%d.txt", getpid ()); tf = fopen (n, "w"); }
-    fprintf (tf, "S %u %ld %ld\n", stream->camera, (long) stream->latest_made, (long) g_get_monotonic_time ()); fflush (tf); }
   stream->last_sent = stream->latest_number;
   stream->sent_any = TRUE;
   stream->frames_sent++;
+  /* Two ticks of the timer from now, the cycle that carried it is over. */
+  if (self->max_frames > 0 && stream->frames_sent >= self->max_frames)
+    stream->drain_tick = stream->ticks + 2;
   g_mutex_unlock (&self->lock);
 
   pw_stream_queue_buffer (stream->stream, pw_buffer);
+}
+
+static void
+on_process (void *user_data)
+{
+  CameraStream *stream = user_data;
+  PxStudioPublisher *self = stream->publisher;
+  gboolean finished = FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (self->max_frames > 0 && stream->frames_sent >= self->max_frames)
+    {
+      /* Once the cycle that carried the last frame is over, consumers
+       * have it. Finish once every camera is there. */
+      stream->drained |= stream->ticks >= stream->drain_tick;
+      if (stream->drained && !self->finished_emitted)
+        {
+          finished = TRUE;
+          for (guint i = 0; i < self->n_streams; i++)
+            finished &= self->streams[i].drained;
+          self->finished_emitted = finished;
+        }
+      g_mutex_unlock (&self->lock);
+      if (finished)
+        emit_later (self, NULL);
+      return;
+    }
+  g_mutex_unlock (&self->lock);
+
+  queue_latest (stream);
 }
 
 static void
@@ -528,6 +553,7 @@ on_timeout (void     *user_data,
 {
   CameraStream *stream = user_data;
 
+  stream->ticks++;
   pw_stream_trigger_process (stream->stream);
 }
 
@@ -716,8 +742,7 @@ px_studio_publisher_start (PxStudioPublisher  *self,
 
   pw_init (NULL, NULL);
   self->loop = pw_thread_loop_new ("px-studio", NULL);
-  self->pw_context = pw_context_new (pw_thread_loop_get_loop (self->loop),
-                                     g_getenv ("PXRT") ? pw_properties_new (PW_KEY_CONFIG_NAME, "client-rt.conf", NULL) : NULL, 0);
+  self->pw_context = pw_context_new (pw_thread_loop_get_loop (self->loop), NULL, 0);
   if (self->pw_context == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Could not create a PipeWire context");
