@@ -235,6 +235,33 @@ rgb_rows (const guint8 * restrict row0,
 }
 
 static void
+rgb_planes_to_i420 (const guint8 *src,
+                    gsize         stride,
+                    guint         width,
+                    guint         height,
+                    guint         bpp,
+                    guint         r,
+                    guint         g,
+                    guint         b,
+                    guint8 * const planes[3],
+                    const int     strides[3])
+{
+  for (guint y = 0; y < height; y += 2)
+    {
+      gboolean last = y + 1 >= height;
+      const guint8 *row0 = src + (gsize) y * stride;
+      const guint8 *row1 = last ? row0 : row0 + stride;
+      guint8 *y0 = planes[0] + (gsize) y * strides[0];
+      guint8 *y1 = last ? y0 : y0 + strides[0];
+
+      rgb_rows (row0, row1, y0, y1,
+                planes[1] + (gsize) (y / 2) * strides[1],
+                planes[2] + (gsize) (y / 2) * strides[2],
+                width, bpp, r, g, b);
+    }
+}
+
+static void
 rgb_to_i420 (const guint8 *src,
              int           stride,
              guint         width,
@@ -245,19 +272,20 @@ rgb_to_i420 (const guint8 *src,
              guint         b,
              PxFrame      *dest)
 {
-  for (guint y = 0; y < height; y += 2)
-    {
-      gboolean last = y + 1 >= height;
-      const guint8 *row0 = src + (gsize) y * stride;
-      const guint8 *row1 = last ? row0 : row0 + stride;
-      guint8 *y0 = dest->planes[0] + (gsize) y * dest->strides[0];
-      guint8 *y1 = last ? y0 : y0 + dest->strides[0];
+  rgb_planes_to_i420 (src, stride, width, height, bpp, r, g, b, dest->planes, dest->strides);
+}
 
-      rgb_rows (row0, row1, y0, y1,
-                dest->planes[1] + (gsize) (y / 2) * dest->strides[1],
-                dest->planes[2] + (gsize) (y / 2) * dest->strides[2],
-                width, bpp, r, g, b);
-    }
+void
+px_pixel_convert_rgb_to_i420 (const guint8 *rgb,
+                              gsize         rgb_stride,
+                              guint         width,
+                              guint         height,
+                              guint8 * const planes[3],
+                              const int     strides[3])
+{
+  g_return_if_fail (rgb != NULL && planes != NULL && strides != NULL);
+
+  rgb_planes_to_i420 (rgb, rgb_stride, width, height, 3, 0, 1, 2, planes, strides);
 }
 
 gboolean

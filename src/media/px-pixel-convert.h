@@ -25,6 +25,16 @@ gboolean  px_pixel_convert_to_i420      (PxPixelFormat        format,
                                          guint                height,
                                          PxFrame             *dest);
 
+/* Packed R G B bytes, rows @rgb_stride bytes apart, into three I420
+ * planes: the same conversion as px_pixel_convert_to_i420() for callers
+ * that hold planes rather than a PxFrame. */
+void      px_pixel_convert_rgb_to_i420  (const guint8         *rgb,
+                                         gsize                 rgb_stride,
+                                         guint                 width,
+                                         guint                 height,
+                                         guint8 * const        planes[3],
+                                         const int             strides[3]);
+
 /* Whether px_pixel_convert_to_i420() reads @format. */
 gboolean  px_pixel_convert_can_read     (PxPixelFormat        format);
 

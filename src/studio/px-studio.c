@@ -22,6 +22,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "media/px-pixel-convert.h"
 #include "studio/px-studio.h"
 #include "studio/px-studio-mesh.h"
 #include "studio/px-studio-texture.h"
@@ -838,43 +839,11 @@ px_studio_view_to_i420 (const PxStudioView *view,
                         guint8             *v_plane,
                         guint               v_stride)
 {
+  guint8 *planes[3] = { y_plane, u_plane, v_plane };
+  int strides[3] = { (int) y_stride, (int) u_stride, (int) v_stride };
+
   g_return_if_fail (view != NULL);
 
-  for (guint y = 0; y < view->height; y++)
-    for (guint x = 0; x < view->width; x++)
-      {
-        const guint8 *p = view->rgb + (gsize) y * view->rgb_stride + 3 * x;
-        int luma = (66 * p[0] + 129 * p[1] + 25 * p[2] + 128) >> 8;
-
-        y_plane[(gsize) y * y_stride + x] = (guint8) (luma + 16);
-      }
-
-  for (guint y = 0; y < (view->height + 1) / 2; y++)
-    for (guint x = 0; x < (view->width + 1) / 2; x++)
-      {
-        int r = 0, g = 0, b = 0, n = 0;
-        int cb, cr;
-
-        for (guint dy = 0; dy < 2; dy++)
-          for (guint dx = 0; dx < 2; dx++)
-            {
-              guint sx = 2 * x + dx, sy = 2 * y + dy;
-              const guint8 *p;
-
-              if (sx >= view->width || sy >= view->height)
-                continue;
-              p = view->rgb + (gsize) sy * view->rgb_stride + 3 * sx;
-              r += p[0];
-              g += p[1];
-              b += p[2];
-              n++;
-            }
-        r = (r + n / 2) / n;
-        g = (g + n / 2) / n;
-        b = (b + n / 2) / n;
-        cb = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128;
-        cr = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128;
-        u_plane[(gsize) y * u_stride + x] = (guint8) CLAMP (cb, 0, 255);
-        v_plane[(gsize) y * v_stride + x] = (guint8) CLAMP (cr, 0, 255);
-      }
+  px_pixel_convert_rgb_to_i420 (view->rgb, view->rgb_stride, view->width, view->height,
+                                planes, strides);
 }
