@@ -72,59 +72,91 @@ static void
 px_stored_view_copy_color (PxStoredView       *stored,
                            const PxColorFrame *color)
 {
-  int n_planes = color->format == PX_COLOR_FORMAT_I420 ? 3 : 1;
+  int row_bytes = color->format == PX_COLOR_FORMAT_RGBA ? color->width * 4 : color->width;
 
   stored->format = color->format;
   stored->width = color->width;
   stored->height = color->height;
 
-  for (int p = 0; p < n_planes; p++)
+  /* RGBA, or Y. */
+  stored->strides[0] = row_bytes;
+  stored->planes[0] = g_malloc ((gsize) row_bytes * color->height);
+  for (int y = 0; y < color->height; y++)
+    memcpy (stored->planes[0] + (gsize) y * row_bytes,
+            color->planes[0] + (gsize) y * color->strides[0],
+            row_bytes);
+
+  if (color->format == PX_COLOR_FORMAT_I420)
     {
-      int row_bytes, rows;
+      int chroma_width = color->width / 2, chroma_height = color->height / 2;
 
-      if (color->format == PX_COLOR_FORMAT_RGBA)
+      stored->strides[1] = chroma_width * 2;
+      stored->planes[1] = g_malloc ((gsize) stored->strides[1] * chroma_height);
+      for (int y = 0; y < chroma_height; y++)
         {
-          row_bytes = color->width * 4;
-          rows = color->height;
-        }
-      else
-        {
-          row_bytes = p == 0 ? color->width : color->width / 2;
-          rows = p == 0 ? color->height : color->height / 2;
-        }
+          const guint8 *u = color->planes[1] + (gsize) y * color->strides[1];
+          const guint8 *v = color->planes[2] + (gsize) y * color->strides[2];
+          guint8 *uv = stored->planes[1] + (gsize) y * stored->strides[1];
 
-      stored->strides[p] = row_bytes;
-      stored->planes[p] = g_malloc ((gsize) row_bytes * rows);
-      for (int y = 0; y < rows; y++)
-        memcpy (stored->planes[p] + (gsize) y * row_bytes,
-                color->planes[p] + (gsize) y * color->strides[p],
-                row_bytes);
+          for (int x = 0; x < chroma_width; x++)
+            {
+              uv[2 * x] = u[x];
+              uv[2 * x + 1] = v[x];
+            }
+        }
     }
 }
 
-/* Lists the cells of the depth grid that may draw something: one of
- * their two triangles has depth at all three corners. */
+/* Whether the triangle of samples @a, @b, @c is a surface: depth at all
+ * three corners, and no jump between them (a hand in front of the chest,
+ * the person's edge against nothing) larger than @tear_limit relative to
+ * the nearest. In single precision, as a shader would compute it. */
+static inline gboolean
+px_triangle_is_surface (float a,
+                        float b,
+                        float c,
+                        float tear_limit)
+{
+  float nearest = MIN (a, MIN (b, c));
+  float farthest = MAX (a, MAX (b, c));
+
+  return nearest > 0.0f && !(farthest - nearest > tear_limit * nearest);
+}
+
+/* Lists the triangles of the depth grid that draw something, two per
+ * cell at most: (0,0) (1,0) (0,1) and (1,0) (1,1) (0,1). Tears are cut
+ * here rather than in the vertex shader, so that the triangles can share
+ * their vertices. */
 static void
-px_stored_view_index_cells (PxStoredView *view)
+px_stored_view_index_triangles (PxStoredView *view)
 {
   int width = view->depth_width;
   const float *d = view->depth;
+  /* The jump is relative to the depth, since a step of 1 cm means more at
+   * 1 m than at 4 m, and scales with the angle between two samples. */
+  double step = (double) view->camera.width / view->depth_width / view->camera.fx;
+  float tear_limit = (float) MAX (PX_TEAR_MIN, PX_TEAR_SLOPE * step);
   guint n = 0;
 
   view->indices = g_new (guint32, (gsize) (width - 1) * (view->depth_height - 1) * 6);
   for (int y = 0; y + 1 < view->depth_height; y++)
     for (int x = 0; x + 1 < width; x++)
       {
-        gboolean top_left = d[y * width + x] > 0, top_right = d[y * width + x + 1] > 0;
-        gboolean bottom_left = d[(y + 1) * width + x] > 0;
-        gboolean bottom_right = d[(y + 1) * width + x + 1] > 0;
-        guint32 cell = (guint32) (y * (width - 1) + x);
+        guint32 top_left = (guint32) (y * width + x), top_right = top_left + 1;
+        guint32 bottom_left = top_left + (guint32) width, bottom_right = bottom_left + 1;
 
-        /* The triangles of view.vert: (0,0) (1,0) (0,1) and (1,0) (1,1) (0,1). */
-        if (!((top_left && top_right && bottom_left) || (top_right && bottom_right && bottom_left)))
-          continue;
-        for (guint32 corner = 0; corner < 6; corner++)
-          view->indices[n++] = cell * 6 + corner;
+        if (px_triangle_is_surface (d[top_left], d[top_right], d[bottom_left], tear_limit))
+          {
+            view->indices[n++] = top_left;
+            view->indices[n++] = top_right;
+            view->indices[n++] = bottom_left;
+          }
+        if (px_triangle_is_surface (d[top_right], d[bottom_right], d[bottom_left], tear_limit))
+          {
+            view->indices[n++] = top_right;
+            view->indices[n++] = bottom_right;
+            view->indices[n++] = bottom_left;
+          }
       }
   view->n_indices = n;
 }
@@ -184,6 +216,8 @@ px_participant_set_views (PxParticipant            *self,
 {
   g_autoptr(PxParticipantFrame) frame = NULL;
   gboolean any_point = FALSE;
+  gboolean has_volume;
+  double volume_min[3], volume_max[3];
 
   g_return_val_if_fail (PX_IS_PARTICIPANT (self), FALSE);
   g_return_val_if_fail (views != NULL || n_views == 0, FALSE);
@@ -221,6 +255,14 @@ px_participant_set_views (PxParticipant            *self,
         }
     }
 
+  /* With a capture volume the extent is known: no need to unproject
+   * every depth sample to find it. */
+  g_mutex_lock (&self->lock);
+  has_volume = self->has_volume;
+  memcpy (volume_min, self->volume_min, sizeof volume_min);
+  memcpy (volume_max, self->volume_max, sizeof volume_max);
+  g_mutex_unlock (&self->lock);
+
   frame = px_participant_frame_new (PX_PARTICIPANT_VOLUMETRIC);
   frame->n_views = n_views;
   for (int k = 0; k < 3; k++)
@@ -252,7 +294,7 @@ px_participant_set_views (PxParticipant            *self,
             if (!(isfinite (d) && d > 0.0f && d < PX_MAX_DEPTH_M))
               d = 0.0f;
             stored->depth[(gsize) y * view->depth_width + x] = d;
-            if (d == 0.0f)
+            if (d == 0.0f || has_volume)
               continue;
 
             /* The same sample position as the vertex shader uses. */
@@ -267,17 +309,15 @@ px_participant_set_views (PxParticipant            *self,
           }
     }
 
-  g_mutex_lock (&self->lock);
-  if (self->has_volume)
+  if (has_volume)
     {
-      memcpy (frame->extent.min, self->volume_min, sizeof frame->extent.min);
-      memcpy (frame->extent.max, self->volume_max, sizeof frame->extent.max);
+      memcpy (frame->extent.min, volume_min, sizeof frame->extent.min);
+      memcpy (frame->extent.max, volume_max, sizeof frame->extent.max);
       any_point = TRUE;
     }
-  g_mutex_unlock (&self->lock);
 
   for (guint i = 0; i < n_views; i++)
-    px_stored_view_index_cells (&frame->views[i]);
+    px_stored_view_index_triangles (&frame->views[i]);
 
   frame->has_extent = any_point;
   if (any_point)

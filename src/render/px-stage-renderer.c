@@ -8,9 +8,10 @@
  *
  * A frame: new participant frames are uploaded into textures (allocated
  * once per size, then updated with glTexSubImage2D), the participants are
- * laid out side by side on the floor, the room is drawn behind them, each
- * view of each participant is drawn as a depth-displaced grid, and the
- * self-view goes into a corner. Nothing waits for the GPU.
+ * laid out side by side on the floor, the room is drawn behind them (or
+ * copied, colour and depth, from an offscreen framebuffer while it stays
+ * the same), each view of each participant is drawn as a depth-displaced
+ * grid, and the self-view goes into a corner. Nothing waits for the GPU.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -41,20 +42,14 @@
 #define PX_VISIBILITY_TOLERANCE 0.04f
 /* Camera weights fade out over this many pixels at the image's edge. */
 #define PX_BORDER_FADE_PX 24.0f
-/* A surface steeper than about 85° to a camera is a depth jump, not a
- * surface: tan (85°) ≈ 11.4 grid steps of relative depth change. Steep but
- * real surfaces (a forearm pointing at the camera) stay whole; a hand
- * 20 cm in front of a chest at 1.5 m is still a jump of 13 %. */
-#define PX_TEAR_SLOPE 11.4
-#define PX_TEAR_MIN 0.03
 #define PX_SELF_VIEW_FRACTION 0.2
 #define PX_SELF_VIEW_MARGIN_PX 16
 
 typedef struct
 {
-  GLuint planes[3];
+  GLuint planes[2];  /* RGBA, or Y and interleaved U, V */
   GLuint depth;
-  GLuint indices;  /* element buffer of the cells to draw */
+  GLuint indices;  /* element buffer of the triangles to draw */
   gsize indices_size;
   PxColorFormat format;
   int width;
@@ -77,7 +72,7 @@ typedef struct
 
 typedef struct
 {
-  GLint depth_self, self, grid, tear_limit, rotations, translations, intrinsics;
+  GLint depth_self, self, grid, rotations, translations, intrinsics;
   GLint images, model, view_projection, eye_rig, visibility, border_fade;
   GLint centers, formats;
 } PxViewUniforms;
@@ -178,7 +173,7 @@ px_stage_entry_release_gl (PxStageEntry *entry)
     {
       PxViewTextures *textures = &entry->views[i];
 
-      glDeleteTextures (3, textures->planes);
+      glDeleteTextures (2, textures->planes);
       glDeleteTextures (1, &textures->depth);
       glDeleteBuffers (1, &textures->indices);
       memset (textures, 0, sizeof *textures);
@@ -232,7 +227,6 @@ px_stage_renderer_lookup_view_uniforms (GLuint          program,
   v->depth_self = glGetUniformLocation (program, "u_depth_self");
   v->self = glGetUniformLocation (program, "u_self");
   v->grid = glGetUniformLocation (program, "u_grid");
-  v->tear_limit = glGetUniformLocation (program, "u_tear_limit");
   v->rotations = glGetUniformLocation (program, "u_rotations");
   v->translations = glGetUniformLocation (program, "u_translations");
   v->intrinsics = glGetUniformLocation (program, "u_intrinsics");
@@ -245,14 +239,14 @@ px_stage_renderer_lookup_view_uniforms (GLuint          program,
   v->centers = glGetUniformLocation (program, "u_centers");
   v->formats = glGetUniformLocation (program, "u_formats");
 
-  /* Texture units are fixed: view k uses units 4k (Y or RGBA), 4k + 1,
-   * 4k + 2 (U, V) and 4k + 3 (depth). */
+  /* Texture units are fixed: view k uses units 4k (Y or RGBA), 4k + 1
+   * (U and V) and 4k + 3 (depth); 4k + 2 is unused. */
   glUseProgram (program);
   for (int k = 0; k < PX_PARTICIPANT_MAX_VIEWS; k++)
     {
       g_autofree char *depth_name = g_strdup_printf ("u_depth_%d", k);
 
-      for (int plane = 0; plane < 3; plane++)
+      for (int plane = 0; plane < 2; plane++)
         {
           g_autofree char *name = g_strdup_printf ("u_plane%d_%d", plane, k);
 
@@ -279,7 +273,6 @@ px_stage_renderer_lookup_uniforms (PxStageRenderer *self)
   glUseProgram (program);
   glUniform1i (glGetUniformLocation (program, "u_plane0"), 0);
   glUniform1i (glGetUniformLocation (program, "u_plane1"), 1);
-  glUniform1i (glGetUniformLocation (program, "u_plane2"), 2);
 
   program = self->room_program;
   r->model = glGetUniformLocation (program, "u_model");
@@ -393,6 +386,8 @@ px_stage_renderer_unrealize (PxStageRenderer *self)
   glDeleteRenderbuffers (1, &self->room_cache_depth);
   self->room_cache_fbo = self->room_cache_color = self->room_cache_depth = 0;
   self->room_cached = FALSE;
+  /* The next context may copy where this one could not. */
+  self->room_cache_failed = FALSE;
   memset (&self->room_last_key, 0, sizeof self->room_last_key);
 
   self->realized = FALSE;
@@ -462,14 +457,14 @@ px_stage_entry_upload (PxStageRenderer    *self,
         px_upload_plane (self, &textures->planes[0], color_resized, GL_RGBA8, GL_RGBA,
                          GL_UNSIGNED_BYTE, view->width, view->height, 4, view->planes[0]);
       else
-        for (int p = 0; p < 3; p++)
-          {
-            int width = p == 0 ? view->width : view->width / 2;
-            int height = p == 0 ? view->height : view->height / 2;
-
-            px_upload_plane (self, &textures->planes[p], color_resized, GL_R8, GL_RED,
-                             GL_UNSIGNED_BYTE, width, height, 1, view->planes[p]);
-          }
+        {
+          /* Y, then U and V interleaved (px-participant-private.h). */
+          px_upload_plane (self, &textures->planes[0], color_resized, GL_R8, GL_RED,
+                           GL_UNSIGNED_BYTE, view->width, view->height, 1, view->planes[0]);
+          px_upload_plane (self, &textures->planes[1], color_resized, GL_RG8, GL_RG,
+                           GL_UNSIGNED_BYTE, view->width / 2, view->height / 2, 2,
+                           view->planes[1]);
+        }
       textures->format = view->format;
       textures->width = view->width;
       textures->height = view->height;
@@ -635,7 +630,7 @@ static void
 px_bind_view_textures (const PxViewTextures *textures,
                        int                   first_unit)
 {
-  for (int p = 0; p < 3; p++)
+  for (int p = 0; p < 2; p++)
     {
       glActiveTexture (GL_TEXTURE0 + first_unit + p);
       glBindTexture (GL_TEXTURE_2D, textures->planes[p]);
@@ -959,15 +954,13 @@ px_stage_renderer_draw_volumetric (PxStageRenderer *self,
   for (int k = 0; k < n_views; k++)
     {
       const PxStoredView *view = &frame->views[k];
-      double step = (double) view->camera.width / view->depth_width / view->camera.fx;
 
       if (view->n_indices == 0)
         continue;
       glUniform1i (u->self, k);
       glUniform1i (u->depth_self, k * 4 + 3);
       glUniform2i (u->grid, view->depth_width, view->depth_height);
-      glUniform1f (u->tear_limit, (float) MAX (PX_TEAR_MIN, PX_TEAR_SLOPE * step));
-      /* gl_VertexID is the index: cell × 6 + corner. */
+      /* gl_VertexID is the index: the depth sample y × width + x. */
       glBindBuffer (GL_ELEMENT_ARRAY_BUFFER, entry->views[k].indices);
       glDrawElements (GL_TRIANGLES, (GLsizei) view->n_indices, GL_UNSIGNED_INT, NULL);
     }

@@ -531,6 +531,74 @@ test_flat_panel_colour (void)
 }
 
 /* Frames of one size reuse their textures; a new size allocates anew. */
+/* Every plane of an I420 frame is read with its own stride, and U and V
+ * stay apart: four quadrants of four colours come back where they were. */
+static void
+test_i420_layout (void)
+{
+  static const guint8 colours[4][3] = {
+    { 230, 30, 30 }, { 30, 200, 40 }, { 40, 60, 220 }, { 240, 220, 40 },
+  };
+  g_autoptr(PxParticipant) panel = px_participant_new (PX_PARTICIPANT_FLAT, "webcam");
+  g_autoptr(GError) error = NULL;
+  const int width = 64, height = 48, strides[3] = { 80, 40, 48 };
+  g_autofree guint8 *y_plane = g_malloc ((gsize) strides[0] * height);
+  g_autofree guint8 *u_plane = g_malloc ((gsize) strides[1] * height / 2);
+  g_autofree guint8 *v_plane = g_malloc ((gsize) strides[2] * height / 2);
+  PxColorFrame frame = {
+    .format = PX_COLOR_FORMAT_I420, .width = width, .height = height,
+    .planes = { y_plane, u_plane, v_plane },
+    .strides = { strides[0], strides[1], strides[2] },
+  };
+  Fixture fixture;
+
+  /* The padding past each row's end is junk that must not show. */
+  memset (y_plane, 255, (gsize) strides[0] * height);
+  memset (u_plane, 0, (gsize) strides[1] * height / 2);
+  memset (v_plane, 255, (gsize) strides[2] * height / 2);
+  for (int row = 0; row < height; row++)
+    for (int column = 0; column < width; column++)
+      {
+        int quadrant = (row >= height / 2) * 2 + (column >= width / 2);
+        guint8 yuv[3];
+
+        px_test_rgb_to_yuv (colours[quadrant], yuv);
+        y_plane[row * strides[0] + column] = yuv[0];
+        if (row % 2 == 0 && column % 2 == 0)
+          {
+            u_plane[row / 2 * strides[1] + column / 2] = yuv[1];
+            v_plane[row / 2 * strides[2] + column / 2] = yuv[2];
+          }
+      }
+
+  if (!fixture_open (&fixture, PX_HEADLESS_API_GLES, 400, 400))
+    return;
+  px_stage_renderer_set_screen (fixture.renderer, 2.0, 2.0);
+  px_stage_renderer_set_viewer (fixture.renderer, 0.0, 0.0, 2.0);
+  px_stage_renderer_set_transparent (fixture.renderer, TRUE);
+  px_stage_renderer_add_participant (fixture.renderer, panel);
+  g_assert_true (px_participant_set_flat_frame (panel, &frame, 1.5, &error));
+  g_assert_no_error (error);
+  fixture_render (&fixture, "i420-layout.png");
+
+  /* The panel is 2 m wide and 1.5 m tall, standing on the floor; row 0
+   * of the frame is its top. */
+  for (int quadrant = 0; quadrant < 4; quadrant++)
+    {
+      double x = quadrant % 2 == 0 ? -0.5 : 0.5;
+      double y = quadrant < 2 ? 1.125 : 0.375;
+      int column, row;
+      const guint8 *pixel;
+
+      glass_to_pixel (&fixture, 2.0, 2.0, x, y, &column, &row);
+      pixel = pixel_at (&fixture, column, row);
+      for (int c = 0; c < 3; c++)
+        g_assert_cmpint (ABS ((int) pixel[c] - (int) colours[quadrant][c]), <=, 4);
+    }
+
+  fixture_close (&fixture);
+}
+
 static void
 test_texture_reuse (void)
 {
@@ -689,6 +757,138 @@ test_room_and_self_view (void)
   fixture_close (&fixture);
 }
 
+/* A room that stays the same is drawn once and then copied: the
+ * pictures are the same to the byte, and a moving viewer gets a new room. */
+static void
+check_room_cache (PxHeadlessApi api)
+{
+  g_autoptr(PxParticipant) person = px_test_billboard_person (1.75, PX_COLOR_FORMAT_I420, 0.0);
+  g_autofree guint8 *first = NULL;
+  g_autofree guint8 *moved = NULL;
+  PxStageRendererStats before, after;
+  gsize size;
+  Fixture fixture;
+
+  if (!fixture_open (&fixture, api, 320, 240))
+    return;
+  size = (gsize) fixture.width * fixture.height * 4;
+  px_stage_renderer_set_screen (fixture.renderer, 1.2, 0.9);
+  px_stage_renderer_set_viewer (fixture.renderer, 0.0, 0.0, 1.5);
+  px_stage_renderer_add_participant (fixture.renderer, person);
+
+  fixture_render (&fixture, "room-cache-first.png");
+  first = g_memdup2 (fixture.pixels, size);
+  px_stage_renderer_get_stats (fixture.renderer, &before);
+  for (int i = 0; i < 4; i++)
+    {
+      fixture_render (&fixture, NULL);
+      g_assert_cmpmem (fixture.pixels, size, first, size);
+    }
+  px_stage_renderer_get_stats (fixture.renderer, &after);
+  g_assert_cmpuint (after.rooms_copied - before.rooms_copied, >=, 3);
+  g_assert_cmpuint (after.rooms_drawn - before.rooms_drawn, <=, 1);
+
+  /* The viewer moves: a new room, drawn, then cached again. */
+  px_stage_renderer_set_viewer (fixture.renderer, 0.3, 0.1, 1.2);
+  fixture_render (&fixture, NULL);
+  moved = g_memdup2 (fixture.pixels, size);
+  g_assert_true (memcmp (moved, first, size) != 0);
+  before = after;
+  for (int i = 0; i < 3; i++)
+    {
+      fixture_render (&fixture, NULL);
+      g_assert_cmpmem (fixture.pixels, size, moved, size);
+    }
+  px_stage_renderer_get_stats (fixture.renderer, &after);
+  g_assert_cmpuint (after.rooms_drawn - before.rooms_drawn, >=, 2);
+  g_assert_cmpuint (after.rooms_copied - before.rooms_copied, >=, 1);
+
+  /* A new size reallocates the copy, and the room is still whole. */
+  fixture.width = 200;
+  fixture.height = 150;
+  for (int i = 0; i < 3; i++)
+    fixture_render (&fixture, NULL);
+  g_assert_cmpint (pixel_at (&fixture, 5, 5)[3], ==, 255);
+  g_assert_cmpint (pixel_at (&fixture, 5, 145)[3], ==, 255);
+
+  fixture_close (&fixture);
+}
+
+/* The framebuffer a GtkGLArea draws into: a colour texture and a packed
+ * depth and stencil buffer. The room's copy matches it. */
+static void
+test_room_cache_depth_stencil (void)
+{
+  g_autoptr(PxParticipant) person = px_test_billboard_person (1.75, PX_COLOR_FORMAT_I420, 0.0);
+  const int width = 240, height = 180;
+  gsize size = (gsize) width * height * 4;
+  g_autofree guint8 *first = g_malloc (size);
+  g_autofree guint8 *pixels = g_malloc (size);
+  PxStageRendererStats before, after;
+  GLuint framebuffer, color, depth_stencil;
+  Fixture fixture;
+
+  if (!fixture_open (&fixture, PX_HEADLESS_API_GL, width, height))
+    return;
+  px_stage_renderer_set_screen (fixture.renderer, 1.2, 0.9);
+  px_stage_renderer_set_viewer (fixture.renderer, 0.0, 0.0, 1.5);
+  px_stage_renderer_add_participant (fixture.renderer, person);
+
+  glGenFramebuffers (1, &framebuffer);
+  glGenTextures (1, &color);
+  glGenRenderbuffers (1, &depth_stencil);
+  glBindTexture (GL_TEXTURE_2D, color);
+  glTexImage2D (GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, NULL);
+  glTexParameteri (GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glBindTexture (GL_TEXTURE_2D, 0);
+  glBindRenderbuffer (GL_RENDERBUFFER, depth_stencil);
+  glRenderbufferStorage (GL_RENDERBUFFER, GL_DEPTH24_STENCIL8, width, height);
+  glBindRenderbuffer (GL_RENDERBUFFER, 0);
+  glBindFramebuffer (GL_FRAMEBUFFER, framebuffer);
+  glFramebufferTexture2D (GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, color, 0);
+  glFramebufferRenderbuffer (GL_FRAMEBUFFER, GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
+                             depth_stencil);
+  g_assert_cmpint (glCheckFramebufferStatus (GL_FRAMEBUFFER), ==, GL_FRAMEBUFFER_COMPLETE);
+
+  px_stage_renderer_get_stats (fixture.renderer, &before);
+  glPixelStorei (GL_PACK_ALIGNMENT, 1);
+  for (int i = 0; i < 4; i++)
+    {
+      g_assert_true (px_stage_renderer_render (fixture.renderer, width, height, NULL));
+      g_assert_cmpint (glGetError (), ==, GL_NO_ERROR);
+      glReadPixels (0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, i == 0 ? first : pixels);
+      if (i > 0)
+        g_assert_cmpmem (pixels, size, first, size);
+    }
+  px_stage_renderer_get_stats (fixture.renderer, &after);
+  g_assert_cmpuint (after.rooms_copied - before.rooms_copied, >=, 2);
+
+  /* Drawn into that framebuffer or the context's own: the same picture. */
+  glBindFramebuffer (GL_FRAMEBUFFER, 0);
+  glDeleteFramebuffers (1, &framebuffer);
+  glDeleteTextures (1, &color);
+  glDeleteRenderbuffers (1, &depth_stencil);
+  g_assert_true (px_headless_context_make_current (fixture.context, NULL));
+  fixture_render (&fixture, NULL);
+  for (int row = 0; row < height; row++)
+    g_assert_cmpmem (fixture.pixels + (gsize) row * width * 4, (gsize) width * 4,
+                     first + (gsize) (height - 1 - row) * width * 4, (gsize) width * 4);
+
+  fixture_close (&fixture);
+}
+
+static void
+test_room_cache_gl (void)
+{
+  check_room_cache (PX_HEADLESS_API_GL);
+}
+
+static void
+test_room_cache_gles (void)
+{
+  check_room_cache (PX_HEADLESS_API_GLES);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -704,8 +904,12 @@ main (int    argc,
   g_test_add_func ("/render/discontinuity/empty-band", test_empty_band);
   g_test_add_func ("/render/blend/no-seams", test_blend_without_seams);
   g_test_add_func ("/render/colour/flat-panel", test_flat_panel_colour);
+  g_test_add_func ("/render/colour/i420-layout", test_i420_layout);
   g_test_add_func ("/render/textures/reuse", test_texture_reuse);
   g_test_add_func ("/render/room-and-self-view", test_room_and_self_view);
+  g_test_add_func ("/render/room/cache/gl", test_room_cache_gl);
+  g_test_add_func ("/render/room/cache/gles", test_room_cache_gles);
+  g_test_add_func ("/render/room/cache/depth-stencil", test_room_cache_depth_stencil);
 
   return g_test_run ();
 }

@@ -18,13 +18,15 @@ px_yuv_to_rgb (vec3 yuv)
                       y + 2.017232 * cb), 0.0, 1.0);
 }
 
+// plane0 is RGBA or Y; plane1 holds U and V interleaved (red, green).
+// Two fetches at most: a software rasterizer runs both sides of a branch.
 vec3
-px_sample_color (int format, sampler2D plane0, sampler2D plane1, sampler2D plane2, vec2 uv)
+px_sample_color (int format, sampler2D plane0, sampler2D plane1, vec2 uv)
 {
-  if (format == PX_FORMAT_RGBA)
-    return textureLod (plane0, uv, 0.0).rgb;
+  vec4 first = textureLod (plane0, uv, 0.0);
 
-  return px_yuv_to_rgb (vec3 (textureLod (plane0, uv, 0.0).r,
-                              textureLod (plane1, uv, 0.0).r,
-                              textureLod (plane2, uv, 0.0).r));
+  if (format == PX_FORMAT_RGBA)
+    return first.rgb;
+
+  return px_yuv_to_rgb (vec3 (first.r, textureLod (plane1, uv, 0.0).rg));
 }

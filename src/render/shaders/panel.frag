@@ -1,7 +1,6 @@
 uniform int u_format;
 uniform sampler2D u_plane0;
 uniform sampler2D u_plane1;
-uniform sampler2D u_plane2;
 
 in vec2 v_uv;
 
@@ -10,5 +9,5 @@ layout(location = 0) out vec4 o_color;
 void
 main ()
 {
-  o_color = vec4 (px_sample_color (u_format, u_plane0, u_plane1, u_plane2, v_uv), 1.0);
+  o_color = vec4 (px_sample_color (u_format, u_plane0, u_plane1, v_uv), 1.0);
 }

@@ -20,19 +20,15 @@ uniform int u_formats[PX_MAX_VIEWS];
 
 uniform sampler2D u_plane0_0;
 uniform sampler2D u_plane1_0;
-uniform sampler2D u_plane2_0;
 uniform highp sampler2D u_depth_0;
 uniform sampler2D u_plane0_1;
 uniform sampler2D u_plane1_1;
-uniform sampler2D u_plane2_1;
 uniform highp sampler2D u_depth_1;
 uniform sampler2D u_plane0_2;
 uniform sampler2D u_plane1_2;
-uniform sampler2D u_plane2_2;
 uniform highp sampler2D u_depth_2;
 uniform sampler2D u_plane0_3;
 uniform sampler2D u_plane1_3;
-uniform sampler2D u_plane2_3;
 uniform highp sampler2D u_depth_3;
 
 in vec3 v_rig;
@@ -40,7 +36,7 @@ in vec3 v_rig;
 layout(location = 0) out vec4 o_color;
 
 vec4
-px_contribution (int k, sampler2D plane0, sampler2D plane1, sampler2D plane2, highp sampler2D depth)
+px_contribution (int k, sampler2D plane0, sampler2D plane1, highp sampler2D depth)
 {
   vec3 camera = u_rotations[k] * v_rig + u_translations[k];
   vec4 intrinsics = u_intrinsics[k];
@@ -82,7 +78,7 @@ px_contribution (int k, sampler2D plane0, sampler2D plane1, sampler2D plane2, hi
   if (k == u_self)
     weight = max (weight, 1e-4);
 
-  return vec4 (px_sample_color (u_formats[k], plane0, plane1, plane2, uv) * weight, weight);
+  return vec4 (px_sample_color (u_formats[k], plane0, plane1, uv) * weight, weight);
 }
 
 void
@@ -94,22 +90,22 @@ main ()
   vec2 pixel = vec2 (u_intrinsics[0].x * camera.x / camera.z + u_intrinsics[0].z,
                      u_intrinsics[0].y * camera.y / camera.z + u_intrinsics[0].w);
 
-  o_color = vec4 (px_sample_color (u_formats[0], u_plane0_0, u_plane1_0, u_plane2_0,
+  o_color = vec4 (px_sample_color (u_formats[0], u_plane0_0, u_plane1_0,
                                    (pixel + 0.5) / u_images[0]), 1.0);
 #else
-  vec4 sum = px_contribution (0, u_plane0_0, u_plane1_0, u_plane2_0, u_depth_0);
+  vec4 sum = px_contribution (0, u_plane0_0, u_plane1_0, u_depth_0);
 
   // One program per number of views (PX_VIEWS is defined when it is
   // built): a software rasterizer would otherwise pay for every sample of
   // every branch.
 #if PX_VIEWS > 1
-  sum += px_contribution (1, u_plane0_1, u_plane1_1, u_plane2_1, u_depth_1);
+  sum += px_contribution (1, u_plane0_1, u_plane1_1, u_depth_1);
 #endif
 #if PX_VIEWS > 2
-  sum += px_contribution (2, u_plane0_2, u_plane1_2, u_plane2_2, u_depth_2);
+  sum += px_contribution (2, u_plane0_2, u_plane1_2, u_depth_2);
 #endif
 #if PX_VIEWS > 3
-  sum += px_contribution (3, u_plane0_3, u_plane1_3, u_plane2_3, u_depth_3);
+  sum += px_contribution (3, u_plane0_3, u_plane1_3, u_depth_3);
 #endif
 
   if (sum.a <= 0.0)

@@ -11,7 +11,13 @@
  *   - the time the upload calls themselves took per frame (glTexSubImage2D
  *     and the index buffer, measured around them: what the main thread
  *     pays), with the megabytes sent;
- *   - GPU time from GL_TIME_ELAPSED queries where the context has them.
+ *   - GPU time from GL_TIME_ELAPSED queries where the context has them;
+ *   - the CPU time of all the process's threads for a frame with new frames
+ *     (on llvmpipe that is the GPU's work too), steadier than wall time on a
+ *     busy machine;
+ *   - what px_participant_set_views() took for all participants (a
+ *     decoder thread's cost, not the render's);
+ *   - how often the room was drawn and how often copied.
  * Run: meson test -C BUILD --benchmark render (or the executable itself;
  * --frames N to change the sample count, --viewer-only for the first
  * configuration alone).
@@ -22,10 +28,22 @@
 
 #include <epoxy/gl.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "render/px-headless-context.h"
 #include "render/px-stage-renderer.h"
 #include "px-test-scene.h"
+
+/* CPU time of every thread of the process (the rasterizer's included),
+ * in milliseconds: steadier than wall time on a loaded machine. */
+static double
+process_cpu_ms (void)
+{
+  struct timespec now;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &now);
+  return now.tv_sec * 1e3 + now.tv_nsec / 1e6;
+}
 
 static int
 compare_doubles (const void *a,
@@ -91,10 +109,11 @@ bench_configuration (PxHeadlessContext        *context,
   g_autofree double *draw_only = g_new (double, n_frames);
   g_autofree double *gpu = g_new (double, n_frames);
   g_autofree double *upload = g_new (double, n_frames);
+  g_autofree double *cpu = g_new (double, n_frames);
+  g_autofree double *publish = g_new (double, n_frames);
   PxStageRendererStats before, after, frame_before, frame_after;
   GLuint query = 0;
 
-  if (g_getenv ("XX_NP")) n_participants = atoi (g_getenv ("XX_NP"));
   for (int i = 0; i < n_participants; i++)
     {
       const PxTestRect person = {
@@ -116,7 +135,6 @@ bench_configuration (PxHeadlessContext        *context,
   g_assert_true (px_headless_context_set_size (context, width, height, &error));
   px_stage_renderer_set_screen (renderer, configuration->screen[0], configuration->screen[1]);
   px_stage_renderer_set_viewer (renderer, 0.0, 0.0, configuration->distance);
-  px_stage_renderer_set_transparent (renderer, g_getenv ("XX_NOROOM") != NULL);
   if (!px_stage_renderer_realize (renderer, &error))
     g_error ("%s", error->message);
   if (timer_queries)
@@ -133,14 +151,18 @@ bench_configuration (PxHeadlessContext        *context,
   for (int frame = 0; frame < n_frames; frame++)
     {
       gint64 start;
+      double cpu_start;
       GLuint64 elapsed = 0;
 
       /* A decoder thread would do this; it is not the render's cost. */
+      start = g_get_monotonic_time ();
       for (int i = 0; i < n_participants; i++)
         g_assert_true (px_participant_set_views (participants[i], &views[i].storage.view, 1, NULL));
+      publish[frame] = (g_get_monotonic_time () - start) / 1000.0;
 
       px_stage_renderer_get_stats (renderer, &frame_before);
       start = g_get_monotonic_time ();
+      cpu_start = process_cpu_ms ();
       if (timer_queries)
         glBeginQuery (GL_TIME_ELAPSED, query);
       g_assert_true (px_stage_renderer_render (renderer, width, height, NULL));
@@ -148,6 +170,7 @@ bench_configuration (PxHeadlessContext        *context,
         glEndQuery (GL_TIME_ELAPSED);
       bench_end_frame (context, configuration);
       with_upload[frame] = (g_get_monotonic_time () - start) / 1000.0;
+      cpu[frame] = process_cpu_ms () - cpu_start;
       px_stage_renderer_get_stats (renderer, &frame_after);
       upload[frame] = (frame_after.upload_time_us - frame_before.upload_time_us) / 1000.0;
       if (timer_queries)
@@ -177,6 +200,8 @@ bench_configuration (PxHeadlessContext        *context,
              percentile (upload, n_frames, 0.5), megabytes);
     if (timer_queries)
       g_print (" | GPU %7.2f ms", percentile (gpu, n_frames, 0.5));
+    g_print (" | CPU %6.2f ms", percentile (cpu, n_frames, 0.5));
+    g_print (" | set_views %5.2f ms", percentile (publish, n_frames, 0.5));
     g_print (" | room drawn %" G_GUINT64_FORMAT ", copied %" G_GUINT64_FORMAT "\n",
              after.rooms_drawn - before.rooms_drawn, after.rooms_copied - before.rooms_copied);
   }
