@@ -75,7 +75,10 @@ struct _PxRemoteMedia
   gulong calibration_handler;
 
   gboolean volumetric;
-  PxVolumetricReceiver *receiver;
+  PxVolumetricReceiver *receiver;  /* used under receiver_lock: it decodes on the pool */
+  GMutex receiver_lock;
+  GThreadPool *decode_pool;   /* one thread: volumetric frames decode in order, off this one */
+  guint32 volumetric_stream;
   GQueue waiting_views;       /* PxVolumetricView, oldest first */
   PxVolumetricView *current_view;
 
@@ -449,30 +452,47 @@ push_video (PxRemoteMedia *self,
   present_frames (self);
 }
 
-static void
-push_volumetric (PxRemoteMedia *self,
-                 guint16        flags,
-                 guint32        sequence,
-                 gint64         capture_time,
-                 GBytes        *payload)
+/* A volumetric frame travels to the decoding thread and its view back. */
+typedef struct
 {
-  g_autoptr(GError) error = NULL;
-  PxVolumetricView *view;
+  GWeakRef owner;
+  guint32 sequence;
+  guint16 flags;
+  gint64 capture_time;        /* server clock */
+  GBytes *payload;
+  PxVolumetricView *view;     /* the result */
+  GError *error;
+} DecodeJob;
 
-  count_received (self, sequence, g_bytes_get_size (payload));
-  if (px_session_participant_get_video_muted (self->participant))
-    return;
+static void
+decode_job_free (DecodeJob *job)
+{
+  g_weak_ref_clear (&job->owner);
+  g_clear_pointer (&job->payload, g_bytes_unref);
+  g_clear_pointer (&job->view, px_volumetric_view_unref);
+  g_clear_error (&job->error);
+  g_free (job);
+}
 
-  /* Views carry the server's clock, like the timings inside. */
-  view = px_volumetric_receiver_push (self->receiver, sequence, flags,
-                                      px_session_to_server_time (self->session, capture_time),
-                                      payload, &error);
+/* Back on the session's thread with a decoded view (or why not). */
+static gboolean
+volumetric_decoded_cb (gpointer data)
+{
+  DecodeJob *job = data;
+  g_autoptr(PxRemoteMedia) self = g_weak_ref_get (&job->owner);
+  PxVolumetricView *view = g_steal_pointer (&job->view);
+
+  if (self == NULL || self->decode_pool == NULL || !self->volumetric)
+    {
+      g_clear_pointer (&view, px_volumetric_view_unref);
+      return G_SOURCE_REMOVE;
+    }
   if (view == NULL)
     {
-      if (error != NULL)
+      if (job->error != NULL)
         g_debug ("Dropped a volumetric frame of participant %u: %s", self->participant_id,
-                 error->message);
-      return;
+                 job->error->message);
+      return G_SOURCE_REMOVE;
     }
 
   self->stats.volumetric_frames++;
@@ -485,15 +505,93 @@ push_volumetric (PxRemoteMedia *self,
       self->stats.video_skipped++;
     }
   present_frames (self);
+  return G_SOURCE_REMOVE;
 }
 
+/* On the decoding thread: VP8 and depth decoding take milliseconds that
+ * the user interface's thread must not spend. */
+static void
+decode_volumetric_func (gpointer data,
+                        gpointer user_data)
+{
+  DecodeJob *job = data;
+  PxRemoteMedia *self = user_data;
+
+  g_mutex_lock (&self->receiver_lock);
+  job->view = px_volumetric_receiver_push (self->receiver, job->sequence, job->flags,
+                                           job->capture_time, job->payload, &job->error);
+  g_mutex_unlock (&self->receiver_lock);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, volumetric_decoded_cb, job,
+                              (GDestroyNotify) decode_job_free);
+}
+
+static void
+push_volumetric (PxRemoteMedia *self,
+                 guint16        flags,
+                 guint32        sequence,
+                 gint64         capture_time,
+                 GBytes        *payload)
+{
+  DecodeJob *job;
+
+  count_received (self, sequence, g_bytes_get_size (payload));
+  if (px_session_participant_get_video_muted (self->participant))
+    return;
+
+  /* A decoder that fell this far behind skips ahead: the receiver sees
+   * the gap and asks for a keyframe rather than show old frames late. */
+  if (g_thread_pool_unprocessed (self->decode_pool) >= MAX_WAITING_FRAMES)
+    {
+      self->stats.video_skipped++;
+      return;
+    }
+
+  job = g_new0 (DecodeJob, 1);
+  g_weak_ref_init (&job->owner, self);
+  job->sequence = sequence;
+  job->flags = flags;
+  /* Views carry the server's clock, like the timings inside. */
+  job->capture_time = px_session_to_server_time (self->session, capture_time);
+  job->payload = g_bytes_ref (payload);
+  g_thread_pool_push (self->decode_pool, job, NULL);
+}
+
+typedef struct
+{
+  GWeakRef owner;
+  guint32 stream;
+} KeyframeRequest;
+
+static void
+keyframe_request_free (KeyframeRequest *request)
+{
+  g_weak_ref_clear (&request->owner);
+  g_free (request);
+}
+
+static gboolean
+request_keyframe_cb (gpointer data)
+{
+  KeyframeRequest *request = data;
+  g_autoptr(PxRemoteMedia) self = g_weak_ref_get (&request->owner);
+
+  /* The server passes it on to the publisher's left camera. */
+  if (self != NULL && self->session != NULL)
+    px_session_request_keyframe (self->session, self->participant_id, request->stream);
+  return G_SOURCE_REMOVE;
+}
+
+/* Emitted on the decoding thread: the session is asked on its own. */
 static void
 volumetric_keyframe_needed_cb (PxVolumetricReceiver *receiver,
                                PxRemoteMedia        *self)
 {
-  /* The server passes it on to the publisher's left camera. */
-  px_session_request_keyframe (self->session, self->participant_id,
-                               px_volumetric_receiver_get_stream (receiver));
+  KeyframeRequest *request = g_new0 (KeyframeRequest, 1);
+
+  g_weak_ref_init (&request->owner, self);
+  request->stream = px_volumetric_receiver_get_stream (receiver);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, request_keyframe_cb, request,
+                              (GDestroyNotify) keyframe_request_free);
 }
 
 static void
@@ -503,7 +601,8 @@ calibration_cb (PxSession            *session,
                 PxRemoteMedia        *self)
 {
   g_autoptr(GError) error = NULL;
-  guint32 old_id;
+  guint32 old_id, new_id;
+  gboolean ok;
 
   if (participant != self->participant || data == NULL || !json_object_has_member (data, "rig"))
     return;
@@ -513,9 +612,15 @@ calibration_cb (PxSession            *session,
       self->receiver = px_volumetric_receiver_new ();
       g_signal_connect (self->receiver, "keyframe-needed",
                         G_CALLBACK (volumetric_keyframe_needed_cb), self);
+      self->decode_pool = g_thread_pool_new (decode_volumetric_func, self, 1, FALSE, NULL);
     }
+  g_mutex_lock (&self->receiver_lock);
   old_id = px_volumetric_receiver_get_calibration_id (self->receiver);
-  if (!px_volumetric_receiver_set_calibration (self->receiver, data, &error))
+  ok = px_volumetric_receiver_set_calibration (self->receiver, data, &error);
+  new_id = px_volumetric_receiver_get_calibration_id (self->receiver);
+  self->volumetric_stream = px_volumetric_receiver_get_stream (self->receiver);
+  g_mutex_unlock (&self->receiver_lock);
+  if (!ok)
     {
       g_debug ("Participant %u sent a rig this client cannot show: %s", self->participant_id,
                error->message);
@@ -523,7 +628,7 @@ calibration_cb (PxSession            *session,
     }
 
   /* Volumetric frames count from 0 again with each calibration. */
-  if (!self->volumetric || old_id != px_volumetric_receiver_get_calibration_id (self->receiver))
+  if (!self->volumetric || old_id != new_id)
     self->have_sequence = FALSE;
   if (self->volumetric)
     return;
@@ -581,8 +686,7 @@ px_remote_media_push_frame (PxRemoteMedia *self,
       break;
 
     case PX_WIRE_KIND_DEPTH:
-      if (self->receiver != NULL && self->volumetric
-          && stream == px_volumetric_receiver_get_stream (self->receiver))
+      if (self->receiver != NULL && self->volumetric && stream == self->volumetric_stream)
         push_volumetric (self, flags, sequence, capture_time, payload);
       break;
 
@@ -826,6 +930,9 @@ px_remote_media_dispose (GObject *object)
   if (self->decoder != NULL)
     g_signal_handlers_disconnect_by_data (self->decoder, self);
   g_clear_object (&self->decoder);
+  /* Frames not started are dropped; the one decoding is waited for. */
+  if (self->decode_pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->decode_pool), TRUE, TRUE);
   if (self->receiver != NULL)
     g_signal_handlers_disconnect_by_data (self->receiver, self);
   g_clear_object (&self->receiver);
@@ -844,6 +951,7 @@ px_remote_media_finalize (GObject *object)
   PxRemoteMedia *self = PX_REMOTE_MEDIA (object);
 
   g_clear_pointer (&self->context, g_main_context_unref);
+  g_mutex_clear (&self->receiver_lock);
   g_array_unref (self->bytes);
   g_array_unref (self->shown);
   g_array_unref (self->reconstruction);
@@ -914,6 +1022,7 @@ px_remote_media_init (PxRemoteMedia *self)
 {
   g_queue_init (&self->waiting);
   g_queue_init (&self->waiting_views);
+  g_mutex_init (&self->receiver_lock);
   self->av_sync = px_av_sync_new ();
   self->bytes = g_array_new (FALSE, FALSE, sizeof (Sample));
   self->shown = g_array_new (FALSE, FALSE, sizeof (Sample));

@@ -21,7 +21,9 @@
  * announces are the ones decoded; others are ignored.
  *
  * Threading: every call and signal on the session's thread. The voice is
- * pulled by the mixer on the call's playout thread.
+ * pulled by the mixer on the call's playout thread; volumetric frames are
+ * decoded, in order, on a thread of their own, so that a user interface
+ * on the session's thread never waits for VP8 and depth decoding.
  */
 #pragma once
 
