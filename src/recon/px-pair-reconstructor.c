@@ -5,8 +5,10 @@
  * cell per step × step pixels: the mesh that receivers draw), kept only
  * where the point lies inside the rig's capture volume and, once frames
  * of the empty studio were shown, where the background model sees the
- * person. Buffers live as long as the object, so a stream of frame pairs
- * allocates nothing.
+ * person. Since nothing outside the capture volume is kept, matching may
+ * be cropped to where the volume is seen, or to where the previous frame
+ * pair's points were (see PxReconCrop). Buffers live as long as the
+ * object, so a stream of frame pairs allocates nothing.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -33,6 +35,15 @@
 /* Tracking matches the capture volume's whole region once every so many
  * frame pairs, so that what enters the volume elsewhere is found. */
 #define TRACK_REFRESH 15
+/* Points this close to a face of the capture volume (a fraction of its
+ * extent) are not tracked: they belong to what the volume cuts through,
+ * such as the floor under the person, and would spread the region over
+ * the whole picture. */
+#define FACE_TOLERANCE 0.025
+/* Of the connected groups of such points, those smaller than the largest
+ * divided by this are stray matches (on the floor, in its texture) and
+ * are not tracked either. */
+#define TRACK_SMALLEST_PART 8
 
 /* A rectangle of the rectified left image, [x0, x1) × [y0, y1). */
 typedef struct
@@ -66,6 +77,9 @@ struct _PxPairReconstructor
   Region tracked;        /* the previous frame pair's points, with the margin */
   gboolean have_tracked;
   guint since_refresh;
+  guint8 *interior;      /* per grid cell: its point is inside the volume, off its faces */
+  gint32 *parts;         /* per grid cell: its connected group of interior points */
+  gint32 *stack;
   Region matched;        /* what the latest frame pair matched */
   float *region_disparity;
 };
@@ -90,6 +104,9 @@ px_pair_reconstructor_finalize (GObject *object)
   g_clear_object (&self->background);
   g_free (self->mask);
   g_free (self->cell_position);
+  g_free (self->interior);
+  g_free (self->parts);
+  g_free (self->stack);
   g_free (self->region_disparity);
 
   G_OBJECT_CLASS (px_pair_reconstructor_parent_class)->finalize (object);
@@ -194,8 +211,8 @@ intersect (const Region *a,
 /* The bounding rectangle of the capture volume in the rectified left
  * image: its corners projected (the box is convex, so its image lies
  * within theirs), with a pixel to spare for the rounding of the cells'
- * nearest pixels. The whole image when the camera is inside the box or
- * level with part of it. */
+ * nearest pixels. The whole image when part of the box is behind the
+ * camera, nothing when all of it is. */
 static Region
 volume_region (PxPairReconstructor *self)
 {
@@ -204,6 +221,7 @@ volume_region (PxPairReconstructor *self)
   double u_min = G_MAXDOUBLE, u_max = -G_MAXDOUBLE, v_min = G_MAXDOUBLE, v_max = -G_MAXDOUBLE;
   Region image = { 0, 0, (int) self->width, (int) self->height };
   Region region;
+  int behind = 0;
 
   px_stereo_rectifier_get_rotation (self->rectifier, PX_STEREO_LEFT, rect);
   px_stereo_rectifier_get_intrinsics (self->rectifier, &focal, &cx, &cy);
@@ -219,12 +237,20 @@ volume_region (PxPairReconstructor *self)
       for (int i = 0; i < 3; i++)
         rectified[i] = rect[3 * i] * camera[0] + rect[3 * i + 1] * camera[1] + rect[3 * i + 2] * camera[2];
       if (!(rectified[2] > 1e-6))
-        return image;
+        {
+          behind++;
+          continue;
+        }
       u_min = MIN (u_min, focal * rectified[0] / rectified[2] + cx);
       u_max = MAX (u_max, focal * rectified[0] / rectified[2] + cx);
       v_min = MIN (v_min, focal * rectified[1] / rectified[2] + cy);
       v_max = MAX (v_max, focal * rectified[1] / rectified[2] + cy);
     }
+  /* Wholly behind the camera: out of sight; partly: anywhere. */
+  if (behind == 8)
+    return (Region) { 0, 0, 0, 0 };
+  if (behind > 0)
+    return image;
   region.x0 = (int) CLAMP (floor (u_min) - 1, -1, self->width);
   region.y0 = (int) CLAMP (floor (v_min) - 1, -1, self->height);
   region.x1 = (int) CLAMP (ceil (u_max) + 2, 0, self->width + 1);
@@ -305,6 +331,9 @@ px_pair_reconstructor_new (PxRig    *rig,
   self->volume_region = volume_region (self);
   self->region_disparity = g_new (float, (gsize) self->width * self->height);
   self->cell_position = g_new (float, 2 * (gsize) grid_width * grid_height);
+  self->interior = g_new0 (guint8, (gsize) grid_width * grid_height);
+  self->parts = g_new (gint32, (gsize) grid_width * grid_height);
+  self->stack = g_new (gint32, (gsize) grid_width * grid_height);
   for (guint gy = 0; gy < grid_height; gy++)
     for (guint gx = 0; gx < grid_width; gx++)
       {
@@ -443,13 +472,17 @@ keep_inside_volume (PxPairReconstructor *self,
                     gsize                cells)
 {
   const double *r = self->left.rotation, *t = self->left.translation;
+  double tolerance[3];
 
+  for (int k = 0; k < 3; k++)
+    tolerance[k] = FACE_TOLERANCE * (self->volume_max[k] - self->volume_min[k]);
   for (gsize i = 0; i < cells; i++)
     {
       const double *ray = &self->rays[3 * i];
       double z = depth[i], c[3];
-      gboolean inside = TRUE;
+      gboolean inside = TRUE, interior = TRUE;
 
+      self->interior[i] = FALSE;
       if (!isfinite (z))
         continue;
       for (int k = 0; k < 3; k++)
@@ -459,9 +492,11 @@ keep_inside_volume (PxPairReconstructor *self,
           double p = r[k] * c[0] + r[3 + k] * c[1] + r[6 + k] * c[2];
 
           inside &= p >= self->volume_min[k] && p <= self->volume_max[k];
+          interior &= p >= self->volume_min[k] + tolerance[k] && p <= self->volume_max[k] - tolerance[k];
         }
       if (!inside)
         depth[i] = INFINITY;
+      self->interior[i] = interior;
     }
 }
 
@@ -486,8 +521,8 @@ needed_region (PxPairReconstructor *self,
 
 /* What is matched to know the disparities of @needed: the columns up to
  * the largest disparity to its left (where its matches in the right
- * image lie, so that its pixels search the full range), and a margin of
- * context all round. */
+ * image lie, so that its pixels search the full range; they are context
+ * enough on that side), and a margin of context on the others. */
 static Region
 matching_region (PxPairReconstructor *self,
                  const Region        *needed)
@@ -498,7 +533,7 @@ matching_region (PxPairReconstructor *self,
 
   if (region_is_empty (needed))
     return (Region) { 0, 0, 0, 0 };
-  m.x0 = MAX (0, needed->x0 - disparities - CROP_MARGIN);
+  m.x0 = MAX (0, needed->x0 - MAX (disparities, CROP_MARGIN));
   m.x1 = MIN (width, needed->x1 + CROP_MARGIN);
   m.y0 = MAX (0, needed->y0 - CROP_MARGIN);
   m.y1 = MIN (height, needed->y1 + CROP_MARGIN);
@@ -548,33 +583,96 @@ match_region (PxPairReconstructor  *self,
   return TRUE;
 }
 
-/* Remembers where this frame pair's points are, with room for motion. */
+static gboolean
+cell_in_region (const float  *position,
+                const Region *region)
+{
+  return position[0] >= region->x0 && position[0] < region->x1
+         && position[1] >= region->y0 && position[1] < region->y1;
+}
+
+typedef struct
+{
+  gsize size;
+  float u0, v0, u1, v1;
+} Part;
+
+/* Remembers where this frame pair's points are, with room for motion,
+ * and drops the points outside that region, so that a frame pair that
+ * matched the whole volume gives what a tracked one would. The region
+ * bounds the larger connected groups (8 neighbours) of interior points. */
 static void
 track_points (PxPairReconstructor *self,
-              const float         *depth,
+              float               *depth,
               gsize                cells)
 {
+  g_autoptr(GArray) parts = g_array_new (FALSE, FALSE, sizeof (Part));
   float u0 = G_MAXFLOAT, v0 = G_MAXFLOAT, u1 = -G_MAXFLOAT, v1 = -G_MAXFLOAT;
   int margin = TRACK_MARGIN + (int) self->step;
+  guint width, height;
+  gsize largest = 0;
+
+  px_pair_reconstructor_get_size (self, &width, &height);
+  for (gsize i = 0; i < cells; i++)
+    self->parts[i] = -1;
+  for (gsize start = 0; start < cells; start++)
+    {
+      Part part = { 0, G_MAXFLOAT, G_MAXFLOAT, -G_MAXFLOAT, -G_MAXFLOAT };
+      gsize top = 0;
+
+      if (!self->interior[start] || self->parts[start] >= 0)
+        continue;
+      self->parts[start] = (gint32) parts->len;
+      self->stack[top++] = (gint32) start;
+      while (top > 0)
+        {
+          gint32 cell = self->stack[--top];
+          int x = cell % (int) width, y = cell / (int) width;
+          const float *p = &self->cell_position[2 * (gsize) cell];
+
+          part.size++;
+          part.u0 = MIN (part.u0, p[0]);
+          part.u1 = MAX (part.u1, p[0]);
+          part.v0 = MIN (part.v0, p[1]);
+          part.v1 = MAX (part.v1, p[1]);
+          for (int ny = MAX (y - 1, 0); ny <= MIN (y + 1, (int) height - 1); ny++)
+            for (int nx = MAX (x - 1, 0); nx <= MIN (x + 1, (int) width - 1); nx++)
+              {
+                gsize n = (gsize) ny * width + nx;
+
+                if (self->interior[n] && self->parts[n] < 0)
+                  {
+                    self->parts[n] = (gint32) parts->len;
+                    self->stack[top++] = (gint32) n;
+                  }
+              }
+        }
+      largest = MAX (largest, part.size);
+      g_array_append_val (parts, part);
+    }
 
   self->have_tracked = FALSE;
-  for (gsize i = 0; i < cells; i++)
-    if (isfinite (depth[i]))
-      {
-        const float *p = &self->cell_position[2 * i];
+  for (guint i = 0; i < parts->len; i++)
+    {
+      const Part *part = &g_array_index (parts, Part, i);
 
-        u0 = MIN (u0, p[0]);
-        u1 = MAX (u1, p[0]);
-        v0 = MIN (v0, p[1]);
-        v1 = MAX (v1, p[1]);
-        self->have_tracked = TRUE;
-      }
+      if (part->size * TRACK_SMALLEST_PART < largest)
+        continue;
+      u0 = MIN (u0, part->u0);
+      u1 = MAX (u1, part->u1);
+      v0 = MIN (v0, part->v0);
+      v1 = MAX (v1, part->v1);
+      self->have_tracked = TRUE;
+    }
   if (!self->have_tracked)
     return;
   self->tracked.x0 = (int) CLAMP (floorf (u0), -1.0f, self->width) - margin;
   self->tracked.y0 = (int) CLAMP (floorf (v0), -1.0f, self->height) - margin;
   self->tracked.x1 = (int) CLAMP (ceilf (u1), -1.0f, self->width) + 1 + margin;
   self->tracked.y1 = (int) CLAMP (ceilf (v1), -1.0f, self->height) + 1 + margin;
+  for (gsize i = 0; i < cells; i++)
+    if (isfinite (depth[i]) && !cell_in_region (&self->cell_position[2 * i], &self->tracked))
+      depth[i] = INFINITY;
 }
 
 static double
@@ -601,6 +699,8 @@ reconstruct (PxPairReconstructor  *self,
 {
   PxReconTimings t = { 0, };
   Region needed;
+  const guint8 *sources[2];
+  gsize strides[2];
   gint64 clock = g_get_monotonic_time ();
   gint64 start = clock;
   guint grid_width, grid_height;
@@ -614,20 +714,33 @@ reconstruct (PxPairReconstructor  *self,
       return FALSE;
     }
 
-  to_grey (left, left_stride, channels, self->width, self->height, self->grey[0]);
-  to_grey (right, right_stride, channels, self->width, self->height, self->grey[1]);
-  t.grey = elapsed_ms (&clock);
-
-  for (int i = 0; i < 2; i++)
-    {
-      if (!px_stereo_rectifier_remap (self->rectifier, i, self->grey[i], self->width, 1,
-                                      self->rectified[i], self->width, error))
-        return FALSE;
-    }
-  t.rectify = elapsed_ms (&clock);
-
   needed = needed_region (self, learning);
   self->matched = matching_region (self, &needed);
+
+  /* Grey frames are rectified as they come. */
+  sources[0] = left;
+  sources[1] = right;
+  strides[0] = left_stride;
+  strides[1] = right_stride;
+  if (channels != 1)
+    for (int i = 0; i < 2; i++)
+      {
+        to_grey (sources[i], strides[i], channels, self->width, self->height, self->grey[i]);
+        sources[i] = self->grey[i];
+        strides[i] = self->width;
+      }
+  t.grey = elapsed_ms (&clock);
+
+  /* Only what is matched needs rectifying. */
+  for (int i = 0; i < 2; i++)
+    if (!px_stereo_rectifier_remap_region (self->rectifier, i, sources[i], strides[i], 1,
+                                           (guint) self->matched.x0, (guint) self->matched.y0,
+                                           (guint) (self->matched.x1 - self->matched.x0),
+                                           (guint) (self->matched.y1 - self->matched.y0),
+                                           self->rectified[i], self->width, error))
+      return FALSE;
+  t.rectify = elapsed_ms (&clock);
+
   if (!match_region (self, &needed, &self->matched, error))
     return FALSE;
   t.stereo = elapsed_ms (&clock);

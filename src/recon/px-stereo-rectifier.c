@@ -456,10 +456,16 @@ px_stereo_rectifier_rectify_point (PxStereoRectifier *self,
   return TRUE;
 }
 
+/* Rectifies output pixels [u0, u1) × [v0, v1); @out is the whole
+ * output image. */
 static inline __attribute__((always_inline)) void
 remap_rows (const RemapEntry *table,
             guint             width,
             guint             height,
+            guint             u0,
+            guint             v0,
+            guint             u1,
+            guint             v1,
             const guint8     *image,
             gsize             stride,
             guint             channels,
@@ -468,12 +474,12 @@ remap_rows (const RemapEntry *table,
 {
   guint last_x = width - 1, last_y = height - 1;
 
-  for (guint v = 0; v < height; v++)
+  for (guint v = v0; v < v1; v++)
     {
       guint8 *row = out + (gsize) v * out_stride;
-      const RemapEntry *e = table + (gsize) v * width;
+      const RemapEntry *e = table + (gsize) v * width + u0;
 
-      for (guint u = 0; u < width; u++, e++)
+      for (guint u = u0; u < u1; u++, e++)
         {
           const guint8 *p00;
           gsize dx, dy;
@@ -513,7 +519,31 @@ px_stereo_rectifier_remap (PxStereoRectifier  *self,
                            gsize               out_stride,
                            GError            **error)
 {
+  g_return_val_if_fail (PX_IS_STEREO_RECTIFIER (self), FALSE);
+
+  return px_stereo_rectifier_remap_region (self, side, image, stride, channels, 0, 0,
+                                           self->width, self->height, out, out_stride, error);
+}
+
+/* As remap(), for the output pixels [@x, @x + @width) × [@y, @y +
+ * @height) only (clipped to the image); the rest of @out is left as it
+ * was. */
+gboolean
+px_stereo_rectifier_remap_region (PxStereoRectifier  *self,
+                                  PxStereoSide        side,
+                                  const guint8       *image,
+                                  gsize               stride,
+                                  guint               channels,
+                                  guint               x,
+                                  guint               y,
+                                  guint               width,
+                                  guint               height,
+                                  guint8             *out,
+                                  gsize               out_stride,
+                                  GError            **error)
+{
   const RemapEntry *table;
+  guint u1, v1;
 
   g_return_val_if_fail (PX_IS_STEREO_RECTIFIER (self), FALSE);
   g_return_val_if_fail (image != NULL && out != NULL, FALSE);
@@ -527,18 +557,22 @@ px_stereo_rectifier_remap (PxStereoRectifier  *self,
       return FALSE;
     }
 
+  x = MIN (x, self->width);
+  y = MIN (y, self->height);
+  u1 = x + MIN (width, self->width - x);
+  v1 = y + MIN (height, self->height - y);
   table = self->tables[side != PX_STEREO_LEFT];
   /* A constant channel count lets the compiler unroll the inner loop. */
   switch (channels)
     {
     case 1:
-      remap_rows (table, self->width, self->height, image, stride, 1, out, out_stride);
+      remap_rows (table, self->width, self->height, x, y, u1, v1, image, stride, 1, out, out_stride);
       break;
     case 3:
-      remap_rows (table, self->width, self->height, image, stride, 3, out, out_stride);
+      remap_rows (table, self->width, self->height, x, y, u1, v1, image, stride, 3, out, out_stride);
       break;
     default:
-      remap_rows (table, self->width, self->height, image, stride, channels, out, out_stride);
+      remap_rows (table, self->width, self->height, x, y, u1, v1, image, stride, channels, out, out_stride);
       break;
     }
   return TRUE;

@@ -50,6 +50,18 @@ gboolean           px_stereo_rectifier_remap        (PxStereoRectifier  *self,
                                                      guint8             *out,
                                                      gsize               out_stride,
                                                      GError            **error);
+gboolean           px_stereo_rectifier_remap_region (PxStereoRectifier  *self,
+                                                     PxStereoSide        side,
+                                                     const guint8       *image,
+                                                     gsize               stride,
+                                                     guint               channels,
+                                                     guint               x,
+                                                     guint               y,
+                                                     guint               width,
+                                                     guint               height,
+                                                     guint8             *out,
+                                                     gsize               out_stride,
+                                                     GError            **error);
 void               px_stereo_rectifier_depth_from_disparity (PxStereoRectifier *self,
                                                      const float        *disparity,
                                                      float              *depth);

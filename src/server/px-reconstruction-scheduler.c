@@ -969,6 +969,9 @@ publisher_new (PxReconstructionScheduler  *self,
                    "The rig cannot be reconstructed: %s", local_error->message);
       goto fail;
     }
+  /* Only the person's surroundings are matched; the output is the
+   * capture volume's points around them, for a fraction of the work. */
+  px_pair_reconstructor_set_crop (publisher->reconstructor, PX_RECON_CROP_TRACK);
   px_pair_reconstructor_get_size (publisher->reconstructor, &publisher->grid_width, &publisher->grid_height);
   publisher->depth = g_new (float, (gsize) publisher->grid_width * publisher->grid_height);
   publisher->depth_mm = g_new (guint16, (gsize) publisher->grid_width * publisher->grid_height);

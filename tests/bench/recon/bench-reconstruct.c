@@ -115,12 +115,11 @@ main (int    argc,
   for (guint f = 0; f < frames; f++)
     {
       PxReconTimings t;
+      guint mw = 0, mh = 0;
 
       if (!px_pair_reconstructor_process (reconstructor, g_ptr_array_index (images, 2 * f), stride,
                                           g_ptr_array_index (images, 2 * f + 1), stride, 3, depth, &t, &error))
         g_error ("%s", error->message);
-      guint mw = 0, mh = 0;
-
       if (px_pair_reconstructor_get_matched_region (reconstructor, NULL, NULL, &mw, &mh))
         matched_pixels += (guint64) mw * mh;
       g_array_append_val (stages[0], t.grey);
