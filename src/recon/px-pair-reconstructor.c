@@ -44,6 +44,11 @@
  * divided by this are stray matches (on the floor, in its texture) and
  * are not tracked either. */
 #define TRACK_SMALLEST_PART 8
+/* Interior holes: a gap of at most this many pixels down a column, whose
+ * ends agree within HOLE_MAX_STEP_M, is a surface stereo lost (a plain
+ * stripe across a shirt), not a gap between two parts of the person. */
+#define HOLE_MAX_PIXELS 32
+#define HOLE_MAX_STEP_M 0.10f
 
 /* A rectangle of the rectified left image, [x0, x1) × [y0, y1). */
 typedef struct
@@ -675,6 +680,44 @@ track_points (PxPairReconstructor *self,
       depth[i] = INFINITY;
 }
 
+/* Fills short gaps down each column between two samples at about the
+ * same depth, linearly. Only down columns: the gaps between an arm and the
+ * body run down, and must stay open. */
+static void
+fill_column_holes (float *depth,
+                   guint  width,
+                   guint  height,
+                   guint  step)
+{
+  guint max_cells = MAX (HOLE_MAX_PIXELS / MAX (step, 1), 1);
+
+  for (guint x = 0; x < width; x++)
+    {
+      int last = -1;  /* the row of the last sample with depth */
+
+      for (guint y = 0; y < height; y++)
+        {
+          float d = depth[(gsize) y * width + x];
+          float above;
+
+          if (!isfinite (d))
+            continue;
+          if (last >= 0 && y - (guint) last > 1 && y - (guint) last - 1 <= max_cells)
+            {
+              above = depth[(gsize) last * width + x];
+              if (fabsf (above - d) <= HOLE_MAX_STEP_M)
+                for (guint k = (guint) last + 1; k < y; k++)
+                  {
+                    float a = (float) (k - (guint) last) / (float) (y - (guint) last);
+
+                    depth[(gsize) k * width + x] = above + a * (d - above);
+                  }
+            }
+          last = (int) y;
+        }
+    }
+}
+
 static double
 elapsed_ms (gint64 *since)
 {
@@ -753,6 +796,7 @@ reconstruct (PxPairReconstructor  *self,
   keep_inside_volume (self, depth, (gsize) grid_width * grid_height);
   if (self->crop == PX_RECON_CROP_TRACK)
     track_points (self, depth, (gsize) grid_width * grid_height);
+  fill_column_holes (depth, grid_width, grid_height, self->step);
   t.depth = elapsed_ms (&clock);
 
   if (px_background_model_get_n_frames (self->background) > 0
