@@ -114,6 +114,11 @@ px_window_set_page (PxWindow   *self,
                     const char *name)
 {
   gtk_stack_set_visible_child_name (self->pages, name);
+  /* In a call, toasts rise above the floating control bar (style.css). */
+  if (g_strcmp0 (name, "call") == 0)
+    gtk_widget_add_css_class (GTK_WIDGET (self->toast_overlay), "in-call");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->toast_overlay), "in-call");
   px_window_update_call_actions (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAGE_NAME]);
 }
