@@ -22,80 +22,39 @@
 
 #include <string.h>
 
+#include "px-byte-order-private.h"
 #include "px-volumetric.h"
 
 G_DEFINE_QUARK (px-volumetric-error-quark, px_volumetric_error)
 
 #define PACKET_FLAG_KEYFRAME 1u
 
-static guint16
-read_u16 (const guint8 *p)
-{
-  return (guint16) (p[0] | (p[1] << 8));
-}
-
-static guint32
-read_u32 (const guint8 *p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
-}
-
-static gint64
-read_i64 (const guint8 *p)
-{
-  return (gint64) ((guint64) read_u32 (p) | ((guint64) read_u32 (p + 4) << 32));
-}
-
-static void
-write_u16 (guint8  *p,
-           guint16  value)
-{
-  p[0] = value & 0xff;
-  p[1] = value >> 8;
-}
-
-static void
-write_u32 (guint8  *p,
-           guint32  value)
-{
-  for (int i = 0; i < 4; i++)
-    p[i] = (value >> (8 * i)) & 0xff;
-}
-
-static void
-write_i64 (guint8 *p,
-           gint64  value)
-{
-  write_u32 (p, (guint32) ((guint64) value & 0xffffffffu));
-  write_u32 (p + 4, (guint32) ((guint64) value >> 32));
-}
-
 static void
 read_timings (const guint8        *p,
               PxVolumetricTimings *timings)
 {
-  timings->received = read_i64 (p);
-  timings->built = read_i64 (p + 8);
-  timings->decode_us = read_u32 (p + 16);
-  timings->rectify_us = read_u32 (p + 20);
-  timings->stereo_us = read_u32 (p + 24);
-  timings->segment_us = read_u32 (p + 28);
-  timings->depth_us = read_u32 (p + 32);
-  timings->depth_coding_us = read_u32 (p + 36);
+  timings->received = (gint64) px_read_u64 (p);
+  timings->built = (gint64) px_read_u64 (p + 8);
+  timings->decode_us = px_read_u32 (p + 16);
+  timings->rectify_us = px_read_u32 (p + 20);
+  timings->stereo_us = px_read_u32 (p + 24);
+  timings->segment_us = px_read_u32 (p + 28);
+  timings->depth_us = px_read_u32 (p + 32);
+  timings->depth_coding_us = px_read_u32 (p + 36);
 }
 
 static void
 write_timings (guint8                    *p,
                const PxVolumetricTimings *timings)
 {
-  write_i64 (p, timings->received);
-  write_i64 (p + 8, timings->built);
-  write_u32 (p + 16, timings->decode_us);
-  write_u32 (p + 20, timings->rectify_us);
-  write_u32 (p + 24, timings->stereo_us);
-  write_u32 (p + 28, timings->segment_us);
-  write_u32 (p + 32, timings->depth_us);
-  write_u32 (p + 36, timings->depth_coding_us);
+  px_write_u64 (p, (guint64) timings->received);
+  px_write_u64 (p + 8, (guint64) timings->built);
+  px_write_u32 (p + 16, timings->decode_us);
+  px_write_u32 (p + 20, timings->rectify_us);
+  px_write_u32 (p + 24, timings->stereo_us);
+  px_write_u32 (p + 28, timings->segment_us);
+  px_write_u32 (p + 32, timings->depth_us);
+  px_write_u32 (p + 36, timings->depth_coding_us);
 }
 
 gboolean
@@ -126,13 +85,13 @@ px_volumetric_payload_parse (const guint8         *data,
     }
 
   payload->n_packets = data[1];
-  payload->grid_width = read_u16 (data + 2);
-  payload->grid_height = read_u16 (data + 4);
-  payload->grid_step = read_u16 (data + 6);
-  payload->calibration_id = read_u32 (data + 8);
-  payload->colour_stream = read_u32 (data + 12);
-  depth_size = read_u32 (data + 16);
-  timings_size = read_u32 (data + 20);
+  payload->grid_width = px_read_u16 (data + 2);
+  payload->grid_height = px_read_u16 (data + 4);
+  payload->grid_step = px_read_u16 (data + 6);
+  payload->calibration_id = px_read_u32 (data + 8);
+  payload->colour_stream = px_read_u32 (data + 12);
+  depth_size = px_read_u32 (data + 16);
+  timings_size = px_read_u32 (data + 20);
 
   if (payload->n_packets < 1 || payload->n_packets > PX_VOLUMETRIC_MAX_PACKETS)
     {
@@ -167,9 +126,9 @@ px_volumetric_payload_parse (const guint8         *data,
                        "Colour packet %u of %u is cut short", i + 1, payload->n_packets);
           return FALSE;
         }
-      packet->sequence = read_u32 (data + offset);
-      flags = read_u32 (data + offset + 4);
-      length = read_u32 (data + offset + 8);
+      packet->sequence = px_read_u32 (data + offset);
+      flags = px_read_u32 (data + offset + 4);
+      length = px_read_u32 (data + offset + 8);
       offset += PX_VOLUMETRIC_PACKET_HEADER_SIZE;
       if ((flags & ~PACKET_FLAG_KEYFRAME) != 0)
         {
@@ -233,21 +192,21 @@ px_volumetric_payload_build (const PxVolumetricPayload *payload)
   out = g_malloc (size);
   out[0] = PX_VOLUMETRIC_VERSION;
   out[1] = payload->n_packets;
-  write_u16 (out + 2, payload->grid_width);
-  write_u16 (out + 4, payload->grid_height);
-  write_u16 (out + 6, payload->grid_step);
-  write_u32 (out + 8, payload->calibration_id);
-  write_u32 (out + 12, payload->colour_stream);
-  write_u32 (out + 16, payload->depth_size);
-  write_u32 (out + 20, timings_size);
+  px_write_u16 (out + 2, payload->grid_width);
+  px_write_u16 (out + 4, payload->grid_height);
+  px_write_u16 (out + 6, payload->grid_step);
+  px_write_u32 (out + 8, payload->calibration_id);
+  px_write_u32 (out + 12, payload->colour_stream);
+  px_write_u32 (out + 16, payload->depth_size);
+  px_write_u32 (out + 20, timings_size);
   p = out + PX_VOLUMETRIC_HEADER_SIZE;
   for (guint i = 0; i < payload->n_packets; i++)
     {
       const PxVolumetricPacket *packet = &payload->packets[i];
 
-      write_u32 (p, packet->sequence);
-      write_u32 (p + 4, packet->keyframe ? PACKET_FLAG_KEYFRAME : 0);
-      write_u32 (p + 8, packet->size);
+      px_write_u32 (p, packet->sequence);
+      px_write_u32 (p + 4, packet->keyframe ? PACKET_FLAG_KEYFRAME : 0);
+      px_write_u32 (p + 8, packet->size);
       memcpy (p + PX_VOLUMETRIC_PACKET_HEADER_SIZE, packet->data, packet->size);
       p += PX_VOLUMETRIC_PACKET_HEADER_SIZE + packet->size;
     }

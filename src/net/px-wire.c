@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "px-byte-order-private.h"
 #include "px-wire.h"
 
 G_DEFINE_QUARK (px-wire-error-quark, px_wire_error)
@@ -16,48 +17,6 @@ static const char * const kind_names[] = {
   [PX_WIRE_KIND_DEPTH] = "depth",
   [PX_WIRE_KIND_DATA] = "data",
 };
-
-static guint16
-read_u16 (const guint8 *p)
-{
-  return (guint16) (p[0] | (p[1] << 8));
-}
-
-static guint32
-read_u32 (const guint8 *p)
-{
-  return (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
-}
-
-static guint64
-read_u64 (const guint8 *p)
-{
-  return (guint64) read_u32 (p) | ((guint64) read_u32 (p + 4) << 32);
-}
-
-static void
-write_u16 (guint8  *p,
-           guint16  value)
-{
-  p[0] = value & 0xff;
-  p[1] = value >> 8;
-}
-
-static void
-write_u32 (guint8  *p,
-           guint32  value)
-{
-  for (guint i = 0; i < 4; i++)
-    p[i] = (value >> (8 * i)) & 0xff;
-}
-
-static void
-write_u64 (guint8  *p,
-           guint64  value)
-{
-  write_u32 (p, value & 0xffffffff);
-  write_u32 (p + 4, value >> 32);
-}
 
 gboolean
 px_wire_header_parse (const guint8  *data,
@@ -79,12 +38,12 @@ px_wire_header_parse (const guint8  *data,
 
   parsed.version = data[0];
   parsed.kind = data[1];
-  parsed.flags = read_u16 (data + 2);
-  parsed.stream = read_u32 (data + 4);
-  parsed.participant = read_u32 (data + 8);
-  parsed.sequence = read_u32 (data + 12);
-  parsed.capture_time = (gint64) read_u64 (data + 16);
-  parsed.payload_length = read_u32 (data + 24);
+  parsed.flags = px_read_u16 (data + 2);
+  parsed.stream = px_read_u32 (data + 4);
+  parsed.participant = px_read_u32 (data + 8);
+  parsed.sequence = px_read_u32 (data + 12);
+  parsed.capture_time = (gint64) px_read_u64 (data + 16);
+  parsed.payload_length = px_read_u32 (data + 24);
 
   if (parsed.version != PX_WIRE_VERSION)
     {
@@ -105,7 +64,7 @@ px_wire_header_parse (const guint8  *data,
                    "Binary frame has unknown flags 0x%04x", parsed.flags);
       return FALSE;
     }
-  if (read_u32 (data + 28) != 0)
+  if (px_read_u32 (data + 28) != 0)
     {
       g_set_error (error, PX_WIRE_ERROR, PX_WIRE_ERROR_RESERVED,
                    "Binary frame has a non-zero reserved field");
@@ -129,13 +88,13 @@ px_wire_header_write (const PxWireHeader *header,
 {
   out[0] = header->version;
   out[1] = header->kind;
-  write_u16 (out + 2, header->flags);
-  write_u32 (out + 4, header->stream);
-  write_u32 (out + 8, header->participant);
-  write_u32 (out + 12, header->sequence);
-  write_u64 (out + 16, (guint64) header->capture_time);
-  write_u32 (out + 24, header->payload_length);
-  write_u32 (out + 28, 0);
+  px_write_u16 (out + 2, header->flags);
+  px_write_u32 (out + 4, header->stream);
+  px_write_u32 (out + 8, header->participant);
+  px_write_u32 (out + 12, header->sequence);
+  px_write_u64 (out + 16, (guint64) header->capture_time);
+  px_write_u32 (out + 24, header->payload_length);
+  px_write_u32 (out + 28, 0);
 }
 
 GBytes *
@@ -169,7 +128,7 @@ px_wire_frame_with_participant (GBytes  *frame,
   g_return_val_if_fail (size >= PX_WIRE_HEADER_SIZE, NULL);
 
   copy = g_memdup2 (data, size);
-  write_u32 (copy + 8, participant);
+  px_write_u32 (copy + 8, participant);
   return g_bytes_new_take (copy, size);
 }
 
