@@ -165,23 +165,6 @@ get_uint_member (JsonObject  *object,
   return TRUE;
 }
 
-/* The stage draws pinhole cameras: the rig's lens distortion is left
- * out, so a rig of strongly distorting lenses is drawn slightly bent. */
-static void
-camera_model_from_rig (const PxCamera *camera,
-                       PxCameraModel  *model)
-{
-  memset (model, 0, sizeof *model);
-  model->width = (int) camera->width;
-  model->height = (int) camera->height;
-  model->fx = camera->fx;
-  model->fy = camera->fy;
-  model->cx = camera->cx;
-  model->cy = camera->cy;
-  memcpy (model->rotation, camera->rotation, sizeof model->rotation);
-  memcpy (model->translation, camera->translation, sizeof model->translation);
-}
-
 static void
 decoder_keyframe_needed_cb (PxVideoDecoder       *decoder,
                             PxVolumetricReceiver *self)
@@ -256,7 +239,7 @@ px_volumetric_receiver_set_calibration (PxVolumetricReceiver *self,
   if (!get_uint_member (streams, left->id, -1, &colour_stream, error))
     return FALSE;
 
-  camera_model_from_rig (left, &camera);
+  px_camera_model_from_rig_camera (left, &camera);
   if (!px_camera_model_validate (&camera, &local_error))
     {
       g_set_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_CALIBRATION,

@@ -84,14 +84,7 @@ px_capture_read_rig (const char  *path,
           return NULL;
         }
 
-      camera.camera.width = (int) source->width;
-      camera.camera.height = (int) source->height;
-      camera.camera.fx = source->fx;
-      camera.camera.fy = source->fy;
-      camera.camera.cx = source->cx;
-      camera.camera.cy = source->cy;
-      memcpy (camera.camera.rotation, source->rotation, sizeof camera.camera.rotation);
-      memcpy (camera.camera.translation, source->translation, sizeof camera.camera.translation);
+      px_camera_model_from_rig_camera (source, &camera.camera);
       if (!px_camera_model_validate (&camera.camera, error))
         {
           g_prefix_error (error, "%s: camera %s: ", path, source->id);

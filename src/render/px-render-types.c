@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <math.h>
 
 #include "render/px-render-types.h"
@@ -228,4 +230,21 @@ px_camera_model_look_at (PxCameraModel *camera,
     }
   for (int i = 0; i < 3; i++)
     camera->translation[i] = -(r[i * 3] * eye[0] + r[i * 3 + 1] * eye[1] + r[i * 3 + 2] * eye[2]);
+}
+
+void
+px_camera_model_from_rig_camera (const PxCamera *camera,
+                                 PxCameraModel  *model)
+{
+  g_return_if_fail (camera != NULL && model != NULL);
+
+  memset (model, 0, sizeof *model);
+  model->width = (int) camera->width;
+  model->height = (int) camera->height;
+  model->fx = camera->fx;
+  model->fy = camera->fy;
+  model->cx = camera->cx;
+  model->cy = camera->cy;
+  memcpy (model->rotation, camera->rotation, sizeof model->rotation);
+  memcpy (model->translation, camera->translation, sizeof model->translation);
 }

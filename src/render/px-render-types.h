@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "recon/px-rig.h"
+
 G_BEGIN_DECLS
 
 #define PX_RENDER_ERROR (px_render_error_quark ())
@@ -63,6 +65,10 @@ gboolean px_color_frame_validate  (const PxColorFrame  *frame,
                                    GError             **error);
 gboolean px_camera_model_validate (const PxCameraModel *camera,
                                    GError             **error);
+/* A rig camera as the stage draws it: a pinhole; the lens distortion is
+ * left out, so a rig of strongly distorting lenses is drawn slightly bent. */
+void     px_camera_model_from_rig_camera (const PxCamera *camera,
+                                          PxCameraModel  *model);
 void     px_camera_model_center   (const PxCameraModel *camera,
                                    double               center[3]);
 void     px_camera_model_unproject (const PxCameraModel *camera,
