@@ -4,9 +4,8 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include <math.h>
+#include <string.h>
 
 #include "render/px-render-types.h"
 
