@@ -46,27 +46,6 @@ frame_arrived (gpointer data)
   return fixture->frames->len > 0;
 }
 
-static JsonArray *
-announced_streams (void)
-{
-  JsonArray *streams = json_array_new ();
-  const struct { guint32 stream; const char *kind; } list[] = {
-    { PX_VOLUMETRIC_TEST_LEFT_STREAM, "video" },
-    { PX_VOLUMETRIC_TEST_RIGHT_STREAM, "video" },
-    { PX_VOLUMETRIC_TEST_OUTPUT_STREAM, "depth" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (list); i++)
-    {
-      JsonObject *stream = json_object_new ();
-
-      json_object_set_int_member (stream, "stream", list[i].stream);
-      json_object_set_string_member (stream, "kind", list[i].kind);
-      json_array_add_object_element (streams, stream);
-    }
-  return streams;
-}
-
 static void
 test_timings (void)
 {
@@ -75,7 +54,7 @@ test_timings (void)
   g_autoptr(PxStudio) studio = px_studio_new (studio_rig, person, 1, 2);
   g_autoptr(PxRig) rig = px_studio_rig_to_rig (studio_rig);
   g_autoptr(JsonObject) data = px_volumetric_test_rig_calibration (rig, 4);
-  g_autoptr(JsonArray) streams = announced_streams ();
+  g_autoptr(JsonArray) streams = px_volumetric_test_announced_streams ();
   g_autoptr(GError) error = NULL;
   g_autoptr(PxReconstructionScheduler) scheduler = px_reconstruction_scheduler_new (2);
   PxVideoEncoder *encoders[2] = { px_video_encoder_new (2000), px_video_encoder_new (2000) };

@@ -220,6 +220,27 @@ px_volumetric_test_publisher_free (PxVolumetricTestPublisher *publisher)
   g_free (publisher);
 }
 
+JsonArray *
+px_volumetric_test_announced_streams (void)
+{
+  JsonArray *streams = json_array_new ();
+  const struct { guint32 stream; const char *kind; } list[] = {
+    { PX_VOLUMETRIC_TEST_LEFT_STREAM, "video" },
+    { PX_VOLUMETRIC_TEST_RIGHT_STREAM, "video" },
+    { PX_VOLUMETRIC_TEST_OUTPUT_STREAM, "depth" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (list); i++)
+    {
+      JsonObject *stream = json_object_new ();
+
+      json_object_set_int_member (stream, "stream", list[i].stream);
+      json_object_set_string_member (stream, "kind", list[i].kind);
+      json_array_add_object_element (streams, stream);
+    }
+  return streams;
+}
+
 JsonObject *
 px_volumetric_test_rig_calibration (PxRig *rig,
                                     guint  step)

@@ -75,6 +75,9 @@ void                       px_volumetric_test_bytes_unref     (GBytes           
 PxVolumetricTestPublisher *px_volumetric_test_publisher_new   (PxSession                 *session);
 void                       px_volumetric_test_publisher_free  (PxVolumetricTestPublisher *publisher);
 /* The calibration data announcing @rig on streams 1 and 2, grid step @step. */
+/* The streams of the test's rig publisher, as a "publish" lists them
+ * (streams 1 and 2 video, 3 the volumetric output). */
+JsonArray                 *px_volumetric_test_announced_streams (void);
 JsonObject                *px_volumetric_test_rig_calibration (PxRig                     *rig,
                                                                guint                      step);
 /* The same for the publisher's rig. */

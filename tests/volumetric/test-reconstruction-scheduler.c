@@ -60,27 +60,6 @@ frame_arrived (gpointer data)
   return fixture->frames->len > 0;
 }
 
-static JsonArray *
-announced_streams (void)
-{
-  JsonArray *streams = json_array_new ();
-  const struct { guint32 stream; const char *kind; } list[] = {
-    { PX_VOLUMETRIC_TEST_LEFT_STREAM, "video" },
-    { PX_VOLUMETRIC_TEST_RIGHT_STREAM, "video" },
-    { PX_VOLUMETRIC_TEST_OUTPUT_STREAM, "depth" },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (list); i++)
-    {
-      JsonObject *stream = json_object_new ();
-
-      json_object_set_int_member (stream, "stream", list[i].stream);
-      json_object_set_string_member (stream, "kind", list[i].kind);
-      json_array_add_object_element (streams, stream);
-    }
-  return streams;
-}
-
 static void
 push (Fixture       *fixture,
       guint32        stream,
@@ -114,7 +93,7 @@ run_held (gsize       max_frame_bytes,
   g_autoptr(PxStudio) studio = px_studio_new (studio_rig, person, 1, 2);
   g_autoptr(PxRig) rig = px_studio_rig_to_rig (studio_rig);
   g_autoptr(JsonObject) data = px_volumetric_test_rig_calibration (rig, 4);
-  g_autoptr(JsonArray) streams = announced_streams ();
+  g_autoptr(JsonArray) streams = px_volumetric_test_announced_streams ();
   g_autoptr(GPtrArray) left_packets = g_ptr_array_new_with_free_func ((GDestroyNotify) px_volumetric_test_bytes_unref);
   g_autoptr(GError) error = NULL;
   PxVideoEncoder *encoders[2] = { px_video_encoder_new (8000), px_video_encoder_new (8000) };
@@ -294,7 +273,7 @@ test_bad_calibration (void)
   g_autoptr(PxStudioRig) studio_rig = px_studio_rig_new_default ();
   g_autoptr(PxRig) rig = px_studio_rig_to_rig (studio_rig);
   g_autoptr(PxReconstructionScheduler) scheduler = px_reconstruction_scheduler_new (1);
-  g_autoptr(JsonArray) streams = announced_streams ();
+  g_autoptr(JsonArray) streams = px_volumetric_test_announced_streams ();
   const char *members[] = { "rig", "streams", "volumetric_stream" };
 
   for (guint i = 0; i < G_N_ELEMENTS (members); i++)
