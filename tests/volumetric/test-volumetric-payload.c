@@ -203,10 +203,11 @@ test_timings_length (void)
   }
 }
 
+/* Every shorter prefix of @bytes is refused, none is read past (each
+ * prefix is a copy of its own size, so ASan sees a read past it). */
 static void
-test_timings_truncated (void)
+assert_prefixes_truncated (GBytes *bytes)
 {
-  g_autoptr(GBytes) bytes = example_with_timings ();
   gsize size;
   const guint8 *data = g_bytes_get_data (bytes, &size);
 
@@ -223,23 +224,19 @@ test_timings_truncated (void)
 }
 
 static void
+test_timings_truncated (void)
+{
+  g_autoptr(GBytes) bytes = example_with_timings ();
+
+  assert_prefixes_truncated (bytes);
+}
+
+static void
 test_truncated (void)
 {
   g_autoptr(GBytes) bytes = example ();
-  gsize size;
-  const guint8 *data = g_bytes_get_data (bytes, &size);
 
-  /* Every shorter prefix is refused, none is read past. */
-  for (gsize n = 0; n < size; n++)
-    {
-      g_autofree guint8 *copy = g_memdup2 (data, n);
-      PxVolumetricPayload payload;
-      GError *error = NULL;
-
-      g_assert_false (px_volumetric_payload_parse (copy, n, &payload, &error));
-      g_assert_error (error, PX_VOLUMETRIC_ERROR, PX_VOLUMETRIC_ERROR_TRUNCATED);
-      g_clear_error (&error);
-    }
+  assert_prefixes_truncated (bytes);
 }
 
 typedef struct
