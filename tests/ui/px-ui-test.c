@@ -97,3 +97,15 @@ px_ui_test_download (GdkTexture *texture)
   gdk_texture_download (texture, pixels, stride);
   return pixels;
 }
+
+void
+px_ui_test_quit_app (GApplication **app)
+{
+  g_return_if_fail (app != NULL && G_IS_APPLICATION (*app));
+
+  g_dbus_connection_set_exit_on_close (g_application_get_dbus_connection (*app), FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (*app), "quit", NULL);
+  px_ui_test_spin (300);
+  g_clear_object (app);
+  gdk_display_close (gdk_display_get_default ());
+}

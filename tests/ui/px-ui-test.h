@@ -32,4 +32,10 @@ GdkTexture *px_ui_test_screenshot (GtkWidget         *widget,
  * little-endian machines), rows of width × 4 bytes. */
 guint8     *px_ui_test_download   (GdkTexture        *texture);
 
+/* Quits the app the test started and closes the display, in the order that
+ * lets the test end by itself: the shared session bus connection raises
+ * SIGTERM when its bus goes away, and GDK exits when its X server does, so
+ * both are detached first. Clears @app; the caller then stops the harness. */
+void        px_ui_test_quit_app   (GApplication     **app);
+
 G_END_DECLS

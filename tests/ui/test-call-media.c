@@ -27,6 +27,7 @@
 
 #include "px-application.h"
 #include "px-call-test.h"
+#include "px-ui-test.h"
 #include "px-window.h"
 
 #define ROOM "call-room"
@@ -597,15 +598,8 @@ test_two_clients (void)
   wait_for (no_panel, "the client's panel to leave the stage again");
   toggle ("win.leave-now");
 
-  /* The shared session bus connection raises SIGTERM when its bus goes
-   * away, and GDK exits when its X server does: detach from both first. */
-  g_dbus_connection_set_exit_on_close (g_application_get_dbus_connection (G_APPLICATION (fixture.app)),
-                                       FALSE);
-  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "quit", NULL);
-  px_call_test_spin (300);
-  g_clear_object (&fixture.app);
   g_clear_object (&texture);
-  gdk_display_close (gdk_display_get_default ());
+  px_ui_test_quit_app ((GApplication **) &fixture.app);
   px_call_test_world_stop (&fixture.world);
 }
 

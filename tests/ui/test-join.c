@@ -716,14 +716,7 @@ main (int   argc,
 
   status = g_test_run ();
 
-  /* The shared session bus connection raises SIGTERM when its bus goes
-   * away, and GDK exits when its X server does: detach from both first. */
-  g_dbus_connection_set_exit_on_close (g_application_get_dbus_connection (G_APPLICATION (fixture.app)),
-                                       FALSE);
-  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "quit", NULL);
-  settle ();
-  g_clear_object (&fixture.app);
-  gdk_display_close (gdk_display_get_default ());
+  px_ui_test_quit_app ((GApplication **) &fixture.app);
   px_test_harness_free (fixture.harness);
 
   return status;

@@ -966,13 +966,8 @@ run_two_monitors (void)
 
   status = g_test_run ();
 
-  g_dbus_connection_set_exit_on_close (g_application_get_dbus_connection (G_APPLICATION (app)),
-                                       FALSE);
-  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
-  settle ();
-  g_clear_object (&app);
   g_clear_object (&person);
-  gdk_display_close (gdk_display_get_default ());
+  px_ui_test_quit_app ((GApplication **) &app);
   px_test_harness_free (monitors_harness);
 
   return status;
@@ -1043,13 +1038,8 @@ main (int   argc,
 
   status = g_test_run ();
 
-  g_dbus_connection_set_exit_on_close (g_application_get_dbus_connection (G_APPLICATION (app)),
-                                       FALSE);
-  g_action_group_activate_action (G_ACTION_GROUP (app), "quit", NULL);
-  settle ();
-  g_clear_object (&app);
   g_clear_object (&person);
-  gdk_display_close (gdk_display_get_default ());
+  px_ui_test_quit_app ((GApplication **) &app);
   px_test_harness_free (harness);
 
   return status;
