@@ -45,18 +45,13 @@ G_DEFINE_FINAL_TYPE (PxParticipantRow, px_participant_row, ADW_TYPE_ACTION_ROW)
 PxConnectionQuality
 px_connection_quality_from_stats (const PxRemoteMediaStats *stats)
 {
-  double video_loss = 0;
   double loss;
-  guint64 video_total;
 
   if (stats == NULL || (stats->voice_packets == 0 && stats->video_frames == 0 &&
                         stats->volumetric_frames == 0))
     return PX_CONNECTION_QUALITY_UNKNOWN;
 
-  video_total = stats->video_frames + stats->volumetric_frames + stats->video_lost;
-  if (video_total > 0)
-    video_loss = (double) stats->video_lost / (double) video_total;
-  loss = MAX (video_loss, stats->voice_loss);
+  loss = MAX (stats->video_loss, stats->voice_loss);
 
   if (loss > FAIR_LOSS || stats->latency_ms > FAIR_LATENCY_MS)
     return PX_CONNECTION_QUALITY_POOR;

@@ -66,12 +66,10 @@ px_statistics_format (const PxRemoteMediaStats *stats,
         return g_strdup_printf (_("voice %.1f %%"), 100.0 * stats->voice_loss);
       if (stats->voice_packets == 0)
         /* TRANSLATORS: the share of video frames lost, in percent */
-        return g_strdup_printf (_("video %.1f %%"),
-                                100.0 * (double) stats->video_lost / (double) video_total);
+        return g_strdup_printf (_("video %.1f %%"), 100.0 * stats->video_loss);
       /* TRANSLATORS: the shares of video frames and voice packets lost */
       return g_strdup_printf (_("video %.1f %%, voice %.1f %%"),
-                              100.0 * (double) stats->video_lost / (double) video_total,
-                              100.0 * stats->voice_loss);
+                              100.0 * stats->video_loss, 100.0 * stats->voice_loss);
     case PX_STATISTIC_RECONSTRUCTION:
       if (stats->reconstruction_ms <= 0)
         return g_strdup (NO_FIGURE);

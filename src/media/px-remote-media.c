@@ -864,12 +864,15 @@ px_remote_media_get_stats (PxRemoteMedia      *self,
                            PxRemoteMediaStats *stats)
 {
   gint64 now = g_get_monotonic_time ();
+  guint64 video_total;
   double span;
 
   g_return_if_fail (PX_IS_REMOTE_MEDIA (self));
   g_return_if_fail (stats != NULL);
 
   *stats = self->stats;
+  video_total = stats->video_frames + stats->volumetric_frames + stats->video_lost;
+  stats->video_loss = video_total > 0 ? (double) stats->video_lost / (double) video_total : 0.0;
   samples_prune (self->bytes, now);
   samples_prune (self->shown, now);
   samples_prune (self->reconstruction, now);

@@ -49,6 +49,7 @@ typedef struct
   guint64 voice_packets;      /* voice packets received */
   guint64 volumetric_frames;  /* volumetric frames decoded */
   guint64 video_lost;         /* video or volumetric frames missing from the sequence */
+  double  video_loss;         /* video_lost of all video frames that were due, 0–1 */
   /* Over the last two seconds (0 when nothing came): */
   double  video_kbps;         /* video (or volumetric) bitrate received */
   double  frame_rate;         /* frames shown per second */
