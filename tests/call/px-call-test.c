@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "px-call-test.h"
+#include "px-test-session.h"
 
 gboolean
 px_call_test_world_start (PxCallTestWorld *world,
@@ -157,32 +158,6 @@ px_call_test_world_stop (PxCallTestWorld *world)
   /* The harness of a running test stops with the test. */
 }
 
-typedef struct
-{
-  gboolean done;
-  GError *error;
-} JoinWait;
-
-static void
-joined_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      data)
-{
-  JoinWait *wait = data;
-
-  px_session_join_finish (PX_SESSION (source), result, &wait->error);
-  wait->done = TRUE;
-}
-
-static gboolean
-join_done_cb (gpointer   data,
-              GError   **error)
-{
-  JoinWait *wait = data;
-
-  return wait->done;
-}
-
 PxSession *
 px_call_test_join (PxCallTestWorld *world,
                    const char      *room,
@@ -192,13 +167,9 @@ px_call_test_join (PxCallTestWorld *world,
   g_autofree char *token = px_embedded_server_mint_token (world->server, room, identity, name,
                                                           3600, TRUE);
   PxSession *session = px_session_new (px_embedded_server_get_url (world->server), room, token);
-  g_autoptr(GError) error = NULL;
-  JoinWait wait = { 0 };
+  g_autoptr(GError) error = px_test_session_join (session, "joining the room", 30000);
 
-  px_session_join_async (session, NULL, joined_cb, &wait);
-  px_call_test_wait_until (join_done_cb, &wait, "joining the room", &error);
   g_assert_no_error (error);
-  g_assert_no_error (wait.error);
 
   return session;
 }

@@ -12,6 +12,7 @@
 #include "net/px-volumetric.h"
 #include "media/px-rig-publisher.h"
 #include "px-rig-test.h"
+#include "px-test-session.h"
 #include "px-test-harness.h"
 
 static void
@@ -46,29 +47,6 @@ media_frame_cb (PxSession            *session,
   g_array_append_val (viewer->frames, frame);
 }
 
-typedef struct
-{
-  gboolean done;
-  GError *error;
-} JoinWait;
-
-static void
-joined_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  JoinWait *wait = user_data;
-
-  px_session_join_finish (PX_SESSION (source), result, &wait->error);
-  wait->done = TRUE;
-}
-
-static gboolean
-join_done (gpointer data)
-{
-  return ((JoinWait *) data)->done;
-}
-
 PxRigTestViewer *
 px_rig_test_viewer_new (const char *url,
                         const char *token,
@@ -89,11 +67,9 @@ void
 px_rig_test_join (PxSession  *session,
                   const char *what)
 {
-  JoinWait wait = { 0 };
+  g_autoptr(GError) error = px_test_session_join (session, what, 30000);
 
-  px_session_join_async (session, NULL, joined_cb, &wait);
-  px_rig_test_wait (join_done, &wait, 30000, what);
-  g_assert_no_error (wait.error);
+  g_assert_no_error (error);
 }
 
 void

@@ -8,6 +8,7 @@
 
 #include "net/px-token.h"
 #include "px-volumetric-test.h"
+#include "px-test-session.h"
 
 #define SECRET "parallax-volumetric-test-secret-0123456789"
 #define JOIN_TIMEOUT_MS 20000
@@ -91,29 +92,6 @@ px_volumetric_test_wait (gboolean (*done) (gpointer data),
   return TRUE;
 }
 
-typedef struct
-{
-  gboolean done;
-  GError *error;
-} JoinWait;
-
-static void
-joined_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  JoinWait *wait = user_data;
-
-  px_session_join_finish (PX_SESSION (source), result, &wait->error);
-  wait->done = TRUE;
-}
-
-static gboolean
-join_done (gpointer data)
-{
-  return ((JoinWait *) data)->done;
-}
-
 PxSession *
 px_volumetric_test_session_new (PxVolumetricTestServer *server,
                                 const char             *identity,
@@ -128,11 +106,9 @@ px_volumetric_test_session_new (PxVolumetricTestServer *server,
 void
 px_volumetric_test_session_join (PxSession *session)
 {
-  JoinWait wait = { 0 };
+  g_autoptr(GError) error = px_test_session_join (session, "the session to join", JOIN_TIMEOUT_MS);
 
-  px_session_join_async (session, NULL, joined_cb, &wait);
-  g_assert_true (px_volumetric_test_wait (join_done, &wait, JOIN_TIMEOUT_MS));
-  g_assert_no_error (wait.error);
+  g_assert_no_error (error);
   g_assert_cmpint (px_session_get_state (session), ==, PX_SESSION_STATE_JOINED);
 }
 
